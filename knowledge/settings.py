@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     )
     user_agent: str = "CustomerAgentBot/0.1 (+https://github.com/customer-agent)"
     http_timeout_s: float = 15.0
+    fetch_max_bytes: int = Field(default=10_000_000, description="Bigger responses are refused.")
+    crawl_max_pages: int = Field(default=200, description="Pages per crawled source and sync.")
+    crawl_max_depth: int = Field(default=3, description="Link hops from the start URL.")
+    crawl_concurrency: int = Field(default=4, description="Parallel requests per crawl.")
 
     # admin features
     show_why: bool = Field(default=False, description="Serve the test chat's 'show why' panel.")
