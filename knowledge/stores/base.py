@@ -1,0 +1,119 @@
+"""The one retrieval protocol every store implements, and the language-aware score fusion.
+
+Why our own fusion instead of the stores' built-in hybrid: keyword matching is noise across
+languages (a Dutch question shares no words with an English FAQ), and reciprocal-rank fusion
+throws away how good the best match is. So both sides are normalised to [0, 1] on a fixed scale,
+and the keyword side only counts for chunks written in the query's language:
+
+    score = alpha * vector + (1 - alpha) * keyword   if chunk.language == query language
+    score = vector                                     otherwise
+
+The fused score is therefore comparable across queries, which the answer chain thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from knowledge.types import Chunk, SearchHit
+
+DEFAULT_ALPHA = 0.6  # weight of the vector side for same-language chunks (tuned on gnome-help)
+KEYWORD_SATURATION = 0.5  # share of the best BM25 score a match needs to count half
+
+
+@runtime_checkable
+class ChunkStore(Protocol):
+    """What ingestion writes to and retrieval reads from; backends are a config switch."""
+
+    def upsert(self, chunks: Sequence[Chunk]) -> int:
+        """Embeds what it needs; returns the number of chunks written."""
+        ...
+
+    def delete(self, source: str, doc_ids: Iterable[str] | None = None) -> int:
+        """Removes a whole source (doc_ids=None) or some of its documents; returns rows removed."""
+        ...
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        language: str | None = None,
+        sources: Sequence[str] | None = None,
+        alpha: float | None = None,
+    ) -> list[SearchHit]:
+        """`language` is the query's language (drives fusion), not a filter."""
+        ...
+
+    def count(self, source: str | None = None) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Candidate:
+    """One chunk seen by either side of a hybrid query, before fusion."""
+
+    chunk: Chunk
+    cosine: float | None = None  # raw cosine similarity
+    bm25: float | None = None  # raw keyword score (backend scale)
+
+
+def vector_score(cosine: float | None, floor: float, ceiling: float) -> float:
+    """Cosine mapped linearly from [floor, ceiling] onto [0, 1] (fixed, so query-independent)."""
+    if cosine is None or ceiling <= floor:
+        return 0.0
+    return min(1.0, max(0.0, (cosine - floor) / (ceiling - floor)))
+
+
+def keyword_scores(raw: dict[str, float]) -> dict[str, float]:
+    """BM25 scores relative to the query's best match, squashed so only strong matches count.
+
+    BM25 is unbounded and grows with query length; dividing by the best score of this query
+    makes it comparable, and the saturation keeps weak partial matches (one common word) low.
+    """
+    if not raw:
+        return {}
+    best = max(raw.values())
+    if best <= 0:
+        return dict.fromkeys(raw, 0.0)
+    out = {}
+    for key, value in raw.items():
+        rel = max(0.0, value) / best
+        out[key] = rel * (1 + KEYWORD_SATURATION) / (rel + KEYWORD_SATURATION)
+    return out
+
+
+def same_language(chunk_language: str, query_language: str | None) -> bool:
+    """None means unknown: then every chunk may use its keyword evidence."""
+    if query_language is None:
+        return True
+    return chunk_language.split("-")[0].lower() == query_language.split("-")[0].lower()
+
+
+def fuse(
+    candidates: Iterable[Candidate],
+    *,
+    k: int,
+    alpha: float,
+    language: str | None,
+    floor: float,
+    ceiling: float,
+) -> list[SearchHit]:
+    """Language-aware normalised-score fusion (see module docstring); best first, ties by id."""
+    cands = list(candidates)
+    kw = keyword_scores({c.chunk.id: c.bm25 for c in cands if c.bm25 is not None})
+    alpha = min(1.0, max(0.0, alpha))
+    hits = []
+    for c in cands:
+        v = vector_score(c.cosine, floor, ceiling)
+        kscore = kw.get(c.chunk.id)
+        if same_language(c.chunk.language, language):
+            score = alpha * v + (1 - alpha) * (kscore or 0.0)
+        else:
+            score = v
+        hits.append(SearchHit(chunk=c.chunk, score=score, vector_score=v, keyword_score=kscore))
+    hits.sort(key=lambda h: (-h.score, h.chunk.id))
+    return hits[:k]
