@@ -1,0 +1,220 @@
+"""Rasa input/output channel for email. Register in credentials.yml as
+`connectors.email.channel.EmailInput:` (settings there or in `EMAIL_*` env vars, see .env.example).
+
+There is no webhook: when the Rasa server starts, the channel starts an IMAP poller as a background
+task and stops it when the server stops. `GET /webhooks/email/` reports its health.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from connectors.email.config import EmailConfig, is_configured, load_config
+from connectors.email.parsing import InboundMail
+from connectors.email.poller import EmailPoller
+from connectors.email.render import ReplyContent, build_reply, collect
+from connectors.email.smtp import SmtpSender
+from connectors.email.store import EmailStore
+
+logger = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 10.0
+
+
+class EmailTurnCollector(OutputChannel):
+    """Collects every bot message of one turn so they leave as ONE reply mail."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    @classmethod
+    def name(cls) -> str:
+        return "email"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self.messages.append({"text": text})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        self.messages.append({"text": text, "buttons": buttons})
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        self.messages.append({"custom": json_message})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        self.messages.append({"text": image})
+
+    async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
+        self.messages.append({"text": str(attachment)})
+
+
+class EmailOutput(EmailTurnCollector):
+    """Messages outside a visitor's turn (a Slack agent's answer, a reminder): each is sent at
+    once as a reply in the conversation's thread."""
+
+    def __init__(self, config: EmailConfig, store: EmailStore, sender: SmtpSender) -> None:
+        super().__init__()
+        self.config = config
+        self.store = store
+        self.sender = sender
+
+    async def _flush(self, recipient_id: str) -> None:
+        messages, self.messages = self.messages, []
+        content = collect(messages)
+        conversation = await asyncio.to_thread(self.store.conversation, recipient_id)
+        if conversation is None or content.empty:
+            logger.warning("email output: unknown conversation=%s", recipient_id)
+            return
+        mail = build_reply(
+            content,
+            from_address=self.config.from_address,
+            from_name=self.config.from_name,
+            to_address=conversation.address,
+            subject=conversation.subject,
+            in_reply_to=conversation.last_message_id,
+            references=conversation.refs,
+        )
+        await self.sender.send(
+            mail.as_bytes(), self.config.from_address, [conversation.address], log_id=recipient_id
+        )
+        await asyncio.to_thread(
+            self.store.map_message,
+            str(mail["Message-ID"]),
+            recipient_id,
+            conversation.last_activity,
+        )
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await super().send_text_message(recipient_id, text)
+        await self._flush(recipient_id)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await super().send_text_with_buttons(recipient_id, text, buttons)
+        await self._flush(recipient_id)
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await super().send_custom_json(recipient_id, json_message)
+        await self._flush(recipient_id)
+
+
+class EmailInput(InputChannel):
+    """Polls one mailbox; each new mail becomes a UserMessage in its thread's conversation."""
+
+    def __init__(self, config: EmailConfig | None) -> None:
+        self.config = config
+        self.poller: EmailPoller | None = None
+        self._task: asyncio.Task | None = None
+        self._store: EmailStore | None = None
+        self._sender: SmtpSender | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        return "email"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> EmailInput:
+        if not is_configured(credentials):
+            logger.warning("email channel listed but EMAIL_IMAP_HOST is unset: channel disabled")
+            return cls(None)
+        return cls(load_config(credentials))
+
+    @property
+    def store(self) -> EmailStore:
+        assert self.config is not None
+        if self._store is None:
+            self._store = EmailStore(self.config.state_path)
+        return self._store
+
+    @property
+    def sender(self) -> SmtpSender:
+        assert self.config is not None
+        if self._sender is None:
+            self._sender = SmtpSender(self.config)
+        return self._sender
+
+    def get_output_channel(self) -> OutputChannel | None:
+        if self.config is None:
+            return None
+        return EmailOutput(self.config, self.store, self.sender)
+
+    def make_handler(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Callable[[InboundMail, str], Awaitable[ReplyContent]]:
+        async def handle(mail: InboundMail, conversation_id: str) -> ReplyContent:
+            collector = EmailTurnCollector()
+            await on_new_message(
+                UserMessage(
+                    text=mail.text,
+                    output_channel=collector,
+                    sender_id=conversation_id,
+                    input_channel=self.name(),
+                    message_id=mail.message_id,
+                    metadata={
+                        "email": {"from": mail.address, "name": mail.name, "subject": mail.subject}
+                    },
+                )
+            )
+            return collect(collector.messages)
+
+        return handle
+
+    def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Start polling (idempotent); called from the server's start listener."""
+        if self.config is None or self._task is not None:
+            return
+        self.poller = EmailPoller(
+            self.config, self.store, self.sender, self.make_handler(on_new_message)
+        )
+        self._task = asyncio.get_running_loop().create_task(self.poller.run())
+
+    async def stop(self) -> None:
+        """Let the poller finish its current mail and leave IDLE; cancel if it hangs."""
+        task, self._task = self._task, None
+        if self.poller is not None:
+            self.poller.stop()
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, STOP_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                logger.warning("email poller did not stop in time; cancelled")
+            except Exception as exc:
+                logger.warning("email poller ended with error=%s", type(exc).__name__)
+        if self._store is not None:
+            self._store.close()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        email_webhook = Blueprint("email_webhook", __name__)
+
+        @email_webhook.listener("after_server_start")
+        async def start_poller(app: Any, loop: Any) -> None:
+            self.start(on_new_message)
+
+        @email_webhook.listener("before_server_stop")
+        async def stop_poller(app: Any, loop: Any) -> None:
+            await self.stop()
+
+        @email_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            if self.config is None:
+                return response.json({"status": "disabled"})
+            poller = self.poller
+            running = self._task is not None and not self._task.done()
+            connected = bool(poller and poller.connected)
+            status = "ok" if running and connected else ("connecting" if running else "stopped")
+            return response.json({"status": status}, status=200 if status == "ok" else 503)
+
+        return email_webhook

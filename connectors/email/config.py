@@ -1,0 +1,154 @@
+"""Email channel settings, read once when Rasa builds the channel from `credentials.yml`.
+
+Values in `credentials.yml` win; anything missing there falls back to `EMAIL_*` environment
+variables. The fallback exists because Rasa refuses to start when a `${VAR}` in credentials.yml is
+unset, and a deployment without email must still start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+Security = Literal["ssl", "starttls", "none"]
+_SECURITY = ("ssl", "starttls", "none")
+
+
+class EmailConfigError(ValueError):
+    """Raised at start-up for a missing or malformed email setting."""
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """Deployment facts for one mailbox (IMAP in, SMTP out)."""
+
+    imap_host: str
+    username: str
+    password: str
+    from_address: str
+    imap_port: int = 993
+    imap_security: Security = "ssl"
+    folder: str = "INBOX"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Security = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    from_name: str = ""
+    poll_interval_s: float = 60.0
+    thread_window_h: float = 72.0
+    timeout_s: float = 30.0
+    send_attempts: int = 3
+    data_dir: Path = Path("var")
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / "connectors" / "email.sqlite3"
+
+    @property
+    def smtp_login(self) -> tuple[str, str]:
+        return (self.smtp_username or self.username, self.smtp_password or self.password)
+
+
+# field -> environment variable
+ENV_NAMES = {
+    "imap_host": "EMAIL_IMAP_HOST",
+    "imap_port": "EMAIL_IMAP_PORT",
+    "imap_security": "EMAIL_IMAP_SECURITY",
+    "folder": "EMAIL_IMAP_FOLDER",
+    "username": "EMAIL_USERNAME",
+    "password": "EMAIL_PASSWORD",
+    "smtp_host": "EMAIL_SMTP_HOST",
+    "smtp_port": "EMAIL_SMTP_PORT",
+    "smtp_security": "EMAIL_SMTP_SECURITY",
+    "smtp_username": "EMAIL_SMTP_USERNAME",
+    "smtp_password": "EMAIL_SMTP_PASSWORD",
+    "from_address": "EMAIL_FROM_ADDRESS",
+    "from_name": "EMAIL_FROM_NAME",
+    "poll_interval_s": "EMAIL_POLL_INTERVAL_S",
+    "thread_window_h": "EMAIL_THREAD_WINDOW_H",
+    "timeout_s": "EMAIL_TIMEOUT_S",
+    "send_attempts": "EMAIL_SEND_ATTEMPTS",
+    "data_dir": "CUSTOMER_AGENT_DATA",
+}
+REQUIRED = ("imap_host", "username", "password")
+PLACEHOLDERS = {"changeme", "change-me", "xxx", "todo", "your-password"}
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise EmailConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise EmailConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise EmailConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _security(name: str, raw: str) -> Security:
+    value = raw.strip().lower()
+    if value not in _SECURITY:
+        raise EmailConfigError(f"{name} must be one of {', '.join(_SECURITY)}, got {raw!r}")
+    return value  # type: ignore[return-value]
+
+
+def is_configured(
+    credentials: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> bool:
+    """True when an IMAP host is given: without one the channel stays off instead of failing."""
+    env = os.environ if environ is None else environ
+    return bool((credentials or {}).get("imap_host") or env.get(ENV_NAMES["imap_host"]))
+
+
+def load_config(
+    credentials: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> EmailConfig:
+    """Merge credentials.yml over the environment and validate; raise EmailConfigError on doubt."""
+    env = os.environ if environ is None else environ
+    creds = credentials or {}
+    raw: dict[str, str] = {}
+    for field_name, env_name in ENV_NAMES.items():
+        value = creds.get(field_name)
+        if value is None or str(value).strip() == "":
+            value = env.get(env_name)
+        if value is not None and str(value).strip() != "":
+            raw[field_name] = str(value).strip()
+    missing = [ENV_NAMES[f] for f in REQUIRED if f not in raw]
+    if missing:
+        raise EmailConfigError(f"email channel needs {', '.join(missing)}")
+    if raw["password"].lower() in PLACEHOLDERS:
+        raise EmailConfigError("EMAIL_PASSWORD looks like a placeholder")
+    values: dict[str, Any] = {
+        "imap_host": raw["imap_host"],
+        "username": raw["username"],
+        "password": raw["password"],
+        "from_address": raw.get("from_address") or raw["username"],
+    }
+    if "@" not in values["from_address"]:
+        raise EmailConfigError("EMAIL_FROM_ADDRESS (or EMAIL_USERNAME) must be an email address")
+    for name in ("imap_port", "smtp_port", "send_attempts"):
+        if name in raw:
+            values[name] = _int(ENV_NAMES[name], raw[name])
+    for name in ("poll_interval_s", "thread_window_h", "timeout_s"):
+        if name in raw:
+            values[name] = _float(ENV_NAMES[name], raw[name])
+    for name in ("imap_security", "smtp_security"):
+        if name in raw:
+            values[name] = _security(ENV_NAMES[name], raw[name])
+    for name in ("folder", "smtp_username", "smtp_password", "from_name"):
+        if name in raw:
+            values[name] = raw[name]
+    values["smtp_host"] = raw.get("smtp_host") or raw["imap_host"]
+    if "data_dir" in raw:
+        values["data_dir"] = Path(raw["data_dir"])
+    return EmailConfig(**values)

@@ -1,0 +1,222 @@
+"""The email loop: wait for mail, answer each new mail once, flag it only after the reply is out.
+
+Crash safety (see store.py for the states): the agent is asked at most once per composed reply,
+the composed reply is stored before SMTP, `sent` is stored right after SMTP accepted it, and the
+IMAP flag comes last. A restart at any point therefore neither loses a mail nor answers it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+
+from connectors.email.config import EmailConfig
+from connectors.email.imap import ImapMailbox
+from connectors.email.parsing import InboundMail, parse_mail
+from connectors.email.render import ReplyContent, build_reply
+from connectors.email.smtp import SendFailed, SmtpSender
+from connectors.email.store import (
+    COMPOSED,
+    DONE,
+    FINISHED,
+    RECEIVED,
+    SENT,
+    SKIPPED,
+    EmailStore,
+)
+
+logger = logging.getLogger(__name__)
+
+# asks the agent about one mail in one conversation; returns what to answer
+Handler = Callable[[InboundMail, str], Awaitable[ReplyContent]]
+MAX_AGENT_FAILURES = 3
+MAX_BACKOFF_S = 300.0
+
+
+def new_conversation_id(mail: InboundMail) -> str:
+    digest = hashlib.sha256(f"{mail.address}\n{mail.message_id}".encode()).hexdigest()
+    return f"email-{digest[:24]}"
+
+
+class EmailPoller:
+    """Owns one IMAP connection at a time; reconnects with capped exponential backoff."""
+
+    def __init__(
+        self,
+        config: EmailConfig,
+        store: EmailStore,
+        sender: SmtpSender,
+        handler: Handler,
+        *,
+        clock: Callable[[], float] = time.time,
+        reconnect_base_s: float = 2.0,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sender = sender
+        self.handler = handler
+        self.clock = clock
+        self.reconnect_base_s = reconnect_base_s
+        self.stop_event = threading.Event()
+        self.connected = False
+        self._agent_failures: dict[str, int] = {}
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    async def run(self) -> None:
+        """Until stop(): connect, answer what is pending, wait for more."""
+        failures = 0
+        while not self.stop_event.is_set():
+            mailbox = ImapMailbox(self.config, self.stop_event)
+            try:
+                await asyncio.to_thread(mailbox.connect)
+                self.connected = True
+                failures = 0
+                while not self.stop_event.is_set():
+                    await self.process_pending(mailbox)
+                    await asyncio.to_thread(mailbox.wait_for_change, self.config.poll_interval_s)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = min(MAX_BACKOFF_S, self.reconnect_base_s * 2 ** (failures - 1))
+                logger.warning(
+                    "email mailbox error=%s retry_in_s=%.0f", f"{type(exc).__name__}: {exc}", delay
+                )
+                await asyncio.to_thread(self.stop_event.wait, delay)
+            finally:
+                self.connected = False
+                await asyncio.shield(asyncio.to_thread(mailbox.close))
+
+    async def process_pending(self, mailbox: ImapMailbox) -> None:
+        for uid in await asyncio.to_thread(mailbox.pending_uids):
+            if self.stop_event.is_set():
+                return
+            await self.process_one(mailbox, uid)
+
+    async def process_one(self, mailbox: ImapMailbox, uid: int) -> None:
+        raw = await asyncio.to_thread(mailbox.fetch, uid)
+        if raw is None:
+            return
+        mail = parse_mail(raw, self.config.from_address)
+        state = await asyncio.to_thread(self.store.get, mail.message_id)
+
+        if state is not None and state.state in FINISHED:
+            # answered before (a duplicate, or a crash before the flag): only flag it now
+            answered = state.state in (SENT, DONE) and state.reply_id is not None
+            await asyncio.to_thread(mailbox.mark, uid, answered=answered)
+            if state.state == SENT:
+                await asyncio.to_thread(self.store.set_state, mail.message_id, DONE)
+            return
+
+        if state is None and mail.automated:
+            logger.info("email skipped message=%s reason=%s", mail.message_id, mail.automated)
+            await asyncio.to_thread(self.store.set_state, mail.message_id, SKIPPED)
+            await asyncio.to_thread(mailbox.mark, uid, answered=False)
+            return
+
+        if state is None or state.state == RECEIVED:
+            conversation_id = await asyncio.to_thread(self._resolve_conversation, mail)
+            reply = await self._compose(mail, conversation_id)
+            if reply is None:
+                if self._agent_failures.get(mail.message_id, 0) >= MAX_AGENT_FAILURES:
+                    await asyncio.to_thread(self.store.set_state, mail.message_id, SKIPPED)
+                    await asyncio.to_thread(mailbox.mark, uid, answered=False)
+                return
+            if reply == b"":  # the agent chose silence (e.g. a human owns the conversation)
+                await asyncio.to_thread(self.store.set_state, mail.message_id, DONE)
+                await asyncio.to_thread(mailbox.mark, uid, answered=False)
+                return
+            state = await asyncio.to_thread(self.store.get, mail.message_id)
+
+        assert state is not None and state.state == COMPOSED
+        assert state.reply_bytes is not None
+        try:
+            await self.sender.send(
+                state.reply_bytes,
+                self.config.from_address,
+                state.recipients,
+                log_id=state.conversation_id or "",
+            )
+        except SendFailed as exc:
+            logger.warning(
+                "email reply not sent conversation=%s error=%s", state.conversation_id, exc
+            )
+            if exc.permanent:
+                await asyncio.to_thread(self.store.set_state, mail.message_id, SKIPPED)
+                await asyncio.to_thread(mailbox.mark, uid, answered=False)
+            return
+        # written right after SMTP accepted: from here on a restart only flags, never re-sends
+        await asyncio.to_thread(self.store.set_state, mail.message_id, SENT)
+        if state.reply_id and state.conversation_id:
+            await asyncio.to_thread(
+                self.store.map_message, state.reply_id, state.conversation_id, self.clock()
+            )
+        await asyncio.to_thread(mailbox.mark, uid, answered=True)
+        await asyncio.to_thread(self.store.set_state, mail.message_id, DONE)
+
+    def _resolve_conversation(self, mail: InboundMail) -> str:
+        """Same thread, same visitor, last activity within the window: same conversation."""
+        now = self.clock()
+        known = self.store.conversation_for(mail.thread_ids)
+        window_s = self.config.thread_window_h * 3600
+        if (
+            known is not None
+            and known.address == mail.address
+            and now - known.last_activity <= window_s
+        ):
+            conversation_id = known.conversation_id
+        else:
+            conversation_id = new_conversation_id(mail)
+        self.store.touch_conversation(
+            conversation_id,
+            address=mail.address,
+            subject=mail.subject,
+            last_message_id=mail.message_id,
+            refs=mail.thread_ids,
+            at=now,
+        )
+        self.store.set_state(mail.message_id, RECEIVED, conversation_id=conversation_id)
+        return conversation_id
+
+    async def _compose(self, mail: InboundMail, conversation_id: str) -> bytes | None:
+        """Ask the agent and store the reply; None when the agent failed (retried next poll)."""
+        try:
+            content = await self.handler(mail, conversation_id)
+        except Exception as exc:
+            count = self._agent_failures.get(mail.message_id, 0) + 1
+            self._agent_failures[mail.message_id] = count
+            logger.error(
+                "email agent failed conversation=%s attempt=%d error=%s",
+                conversation_id,
+                count,
+                f"{type(exc).__name__}: {exc}",
+            )
+            return None
+        if content.empty:
+            return b""
+        message = build_reply(
+            content,
+            from_address=self.config.from_address,
+            from_name=self.config.from_name,
+            to_address=mail.address,
+            subject=mail.subject,
+            in_reply_to=mail.message_id,
+            references=mail.thread_ids,
+        )
+        raw = message.as_bytes()
+        await asyncio.to_thread(
+            self.store.set_state,
+            mail.message_id,
+            COMPOSED,
+            reply_id=str(message["Message-ID"]),
+            reply_bytes=raw,
+            sender=self.config.from_address,
+            recipients=[mail.address],
+        )
+        return raw

@@ -1,0 +1,224 @@
+"""Persistent state of the email channel: which mail was answered, and which thread is which
+conversation. SQLite under `$CUSTOMER_AGENT_DATA/connectors/`, opened on first use.
+
+Each inbound Message-ID walks `received -> composed -> sent -> done` (or `skipped`). The reply is
+stored when composed, so a restart after a crash re-sends the same bytes (same Message-ID) instead
+of asking the agent twice; `sent` is written right after SMTP accepted it, before the IMAP flag,
+so a crash between the two never sends twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS inbound (
+    message_id TEXT PRIMARY KEY,
+    conversation_id TEXT,
+    state TEXT NOT NULL,
+    reply_id TEXT,
+    reply_bytes BLOB,
+    sender TEXT,
+    recipients TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS thread_ids (
+    message_id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    conversation_id TEXT PRIMARY KEY,
+    address TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    last_message_id TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    last_activity REAL NOT NULL
+);
+"""
+
+# states of an inbound mail
+RECEIVED, COMPOSED, SENT, DONE, SKIPPED = "received", "composed", "sent", "done", "skipped"
+FINISHED = (SENT, DONE, SKIPPED)
+
+
+@dataclass(frozen=True)
+class InboundState:
+    message_id: str
+    conversation_id: str | None
+    state: str
+    reply_id: str | None
+    reply_bytes: bytes | None
+    sender: str | None
+    recipients: list[str]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    conversation_id: str
+    address: str
+    subject: str
+    last_message_id: str
+    refs: list[str]
+    last_activity: float
+
+
+class EmailStore:
+    """Small thread-safe SQLite store; safe to call from `asyncio.to_thread`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # inbound mails
+    def get(self, message_id: str) -> InboundState | None:
+        with self._lock:
+            row = (
+                self._db()
+                .execute(
+                    "SELECT message_id, conversation_id, state, reply_id, reply_bytes, sender,"
+                    " recipients FROM inbound WHERE message_id = ?",
+                    (message_id,),
+                )
+                .fetchone()
+            )
+        if row is None:
+            return None
+        return InboundState(*row[:6], recipients=[r for r in (row[6] or "").split("\n") if r])
+
+    def set_state(
+        self,
+        message_id: str,
+        state: str,
+        *,
+        conversation_id: str | None = None,
+        reply_id: str | None = None,
+        reply_bytes: bytes | None = None,
+        sender: str | None = None,
+        recipients: Iterable[str] = (),
+    ) -> None:
+        """Upsert; fields left None keep their stored value."""
+        with self._lock:
+            self._db().execute(
+                "INSERT INTO inbound (message_id, conversation_id, state, reply_id, reply_bytes,"
+                " sender, recipients, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(message_id) DO UPDATE SET state = excluded.state,"
+                " conversation_id = COALESCE(excluded.conversation_id, conversation_id),"
+                " reply_id = COALESCE(excluded.reply_id, reply_id),"
+                " reply_bytes = COALESCE(excluded.reply_bytes, reply_bytes),"
+                " sender = COALESCE(excluded.sender, sender),"
+                " recipients = COALESCE(excluded.recipients, recipients),"
+                " updated_at = excluded.updated_at",
+                (
+                    message_id,
+                    conversation_id,
+                    state,
+                    reply_id,
+                    reply_bytes,
+                    sender,
+                    "\n".join(recipients) or None,
+                    time.time(),
+                ),
+            )
+
+    # threads and conversations
+    def conversation_for(self, message_ids: Iterable[str]) -> Conversation | None:
+        """The conversation any of these Message-IDs belongs to (newest first wins)."""
+        ids = [m for m in message_ids if m]
+        with self._lock:
+            db = self._db()
+            for message_id in reversed(ids):
+                row = db.execute(
+                    "SELECT c.conversation_id, c.address, c.subject, c.last_message_id, c.refs,"
+                    " c.last_activity FROM thread_ids t JOIN conversations c"
+                    " ON c.conversation_id = t.conversation_id WHERE t.message_id = ?",
+                    (message_id,),
+                ).fetchone()
+                if row is not None:
+                    return _conversation(row)
+        return None
+
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        with self._lock:
+            row = (
+                self._db()
+                .execute(
+                    "SELECT conversation_id, address, subject, last_message_id, refs, last_activity"
+                    " FROM conversations WHERE conversation_id = ?",
+                    (conversation_id,),
+                )
+                .fetchone()
+            )
+        return _conversation(row) if row else None
+
+    def touch_conversation(
+        self,
+        conversation_id: str,
+        *,
+        address: str,
+        subject: str,
+        last_message_id: str,
+        refs: list[str],
+        at: float,
+    ) -> None:
+        """Record the latest mail of a conversation and map its Message-ID to it."""
+        with self._lock:
+            db = self._db()
+            db.execute(
+                "INSERT INTO conversations (conversation_id, address, subject, last_message_id,"
+                " refs, last_activity) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(conversation_id) DO UPDATE SET address = excluded.address,"
+                " subject = excluded.subject, last_message_id = excluded.last_message_id,"
+                " refs = excluded.refs, last_activity = excluded.last_activity",
+                (conversation_id, address, subject, last_message_id, " ".join(refs), at),
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
+                (last_message_id, conversation_id),
+            )
+
+    def map_message(self, message_id: str, conversation_id: str, at: float) -> None:
+        """Map an outbound Message-ID to its conversation and mark the conversation active."""
+        with self._lock:
+            db = self._db()
+            db.execute(
+                "INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
+                (message_id, conversation_id),
+            )
+            db.execute(
+                "UPDATE conversations SET last_activity = MAX(last_activity, ?)"
+                " WHERE conversation_id = ?",
+                (at, conversation_id),
+            )
+
+
+def _conversation(row: tuple) -> Conversation:
+    return Conversation(
+        conversation_id=row[0],
+        address=row[1],
+        subject=row[2],
+        last_message_id=row[3],
+        refs=[r for r in row[4].split() if r],
+        last_activity=row[5],
+    )
