@@ -1,0 +1,59 @@
+"""Answering thresholds: operator-tunable YAML (`bot/answering.yml`), read once on first use.
+
+Kept apart from `Settings` (deployment facts and secrets) because conversation designers tune
+these against the eval set without touching the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """Decision thresholds and composition limits (see `bot/answering.yml` for their meaning)."""
+
+    min_score: float = 0.30
+    min_coverage: float = 0.40
+    low_coverage_score: float = 0.62
+    ambiguity_margin: float = 0.03
+    ambiguity_min_score: float = 0.30
+    max_options: int = 3
+    max_clarifications: int = 2
+    max_passages: int = 2
+    max_sentences: int = 4
+    retrieve_k: int = 8
+    history_turns: int = 6
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> AnswerConfig:
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = set(data) - set(known)
+        if unknown:
+            raise ValueError(f"unknown answering settings: {sorted(unknown)}")
+        return cls(**data)
+
+
+def load_config(path: Path) -> AnswerConfig:
+    """Read thresholds from YAML; a missing file means the built-in defaults."""
+    if not path.exists():
+        return AnswerConfig()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return AnswerConfig.from_mapping(data)
+
+
+@lru_cache(maxsize=1)
+def get_answer_config() -> AnswerConfig:
+    """Process-wide thresholds from `<bot_dir>/answering.yml`, with the profile's handoff limit."""
+    from dataclasses import replace
+
+    from knowledge.profile import get_profile
+    from knowledge.settings import get_settings
+
+    config = load_config(get_settings().bot_dir / "answering.yml")
+    return replace(config, max_clarifications=get_profile().max_clarifications)

@@ -1,0 +1,157 @@
+"""One decision per question (answer / clarify / handoff) from calibrated retrieval evidence.
+
+Pure logic over fixed `SearchHit`s so each branch is unit-tested without a store. Signals:
+the best fused score, the score margin between the best distinct topics, and how much of the
+question's key terms the best passages cover. Thresholds come from `AnswerConfig`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.answer.config import AnswerConfig
+from knowledge.answer.terms import coverage, key_terms
+from knowledge.types import Decision, SearchHit
+
+_HUMAN = re.compile(
+    r"\b(human|real person|person|agent|operator|representative|someone|somebody|staff|"
+    r"mens|medewerker|iemand|persoon|mensen|"
+    r"mensch|menschen|mitarbeiter|jemand[a-z]*|"
+    r"humain|quelqu'un|conseiller|agent|"
+    r"humano|persona|alguien|agente)\b",
+    re.IGNORECASE,
+)
+_ASK_VERB = re.compile(
+    r"\b(talk|speak|chat|connect|contact|transfer|want|need|get|give|"
+    r"praten|spreken|spreek|verbind|wil|graag|"
+    r"sprechen|reden|verbinden|möchte|will|"
+    r"parler|veux|voudrais|passer|"
+    r"hablar|quiero|pasar|necesito)\b",
+    re.IGNORECASE,
+)
+_DEMONSTRATIVE = re.compile(
+    r"\b(this|that|these|those|deze|dit|die|dat|dieser|diese|dieses|ce|cette|ces|este|esta|ese|esa)"
+    r"\s+([^\W\d_]{3,})",
+    re.IGNORECASE,
+)
+_NOT_A_NOUN = {
+    "it", "he", "she", "they", "there", "is", "are", "was", "the", "you", "we", "one", "kind",
+    "way", "time", "one's", "case", "ist", "est", "een", "het", "is", "de", "een", "les", "una",
+}
+_PRONOUN = re.compile(r"\b(it|its|they|their|them|he|she|his|her|him|het|hij|zij|ze|hem|haar)\b",
+                      re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision plus the evidence behind it (for the reply, the gap log and 'show why')."""
+
+    kind: Decision
+    confidence: float
+    reason: str
+    hits: tuple[SearchHit, ...] = ()  # passages the answer may use, best first
+    options: tuple[str, ...] = ()  # candidate topics (clarify)
+    referent: str = ""  # the unnamed thing the question points at (clarify)
+    coverage: float | None = None
+
+
+def wants_human(text: str) -> bool:
+    """An explicit request for a person, in any of the supported languages."""
+    return bool(_HUMAN.search(text) and _ASK_VERB.search(text))
+
+
+def missing_referent(question: str, history_text: str) -> str:
+    """The noun a question points at ("this library", "it") that the conversation never named."""
+    history = history_text.lower()
+    for m in _DEMONSTRATIVE.finditer(question):
+        noun = m.group(2).lower()
+        if noun in _NOT_A_NOUN:
+            continue
+        if noun[:5] not in history:
+            return noun
+    if not history.strip() and _PRONOUN.search(question) and len(question.split()) < 14:
+        return "?"
+    return ""
+
+
+def topic_of(hit: SearchHit) -> str:
+    """What a hit is about, for telling topics apart and naming them on buttons."""
+    c = hit.chunk
+    return c.title or (c.heading_path[0] if c.heading_path else c.doc_id)
+
+
+def distinct_topics(hits: list[SearchHit]) -> list[SearchHit]:
+    """Best hit per topic, in score order."""
+    seen: dict[str, SearchHit] = {}
+    for hit in hits:
+        seen.setdefault(topic_of(hit).strip().lower(), hit)
+    return list(seen.values())
+
+
+def _confidence(score: float, cov: float | None) -> float:
+    return round(score if cov is None else score * (0.5 + 0.5 * cov), 4)
+
+
+def decide(
+    question: str,
+    hits: list[SearchHit],
+    *,
+    language: str,
+    config: AnswerConfig,
+    clarifications: int = 0,
+    history_text: str = "",
+    chosen_topic: bool = False,
+) -> Verdict:
+    """Pick answer, clarify or handoff for `question` given retrieval `hits` (best first).
+
+    `clarifications` counts follow-ups already asked for this pending question; once it reaches
+    `config.max_clarifications` a question that would need another one is handed off instead.
+    `chosen_topic` means the visitor picked a topic button, so ambiguity is settled.
+    """
+    if wants_human(question):
+        return Verdict("handoff", 1.0, "visitor_asked_for_human")
+    hits = sorted(hits, key=lambda h: h.score, reverse=True)
+    can_clarify = clarifications < config.max_clarifications
+    top = hits[0].score if hits else 0.0
+    topics = distinct_topics(hits)
+
+    def clarify_or_handoff(reason: str, options: tuple[str, ...] = (), referent: str = "") -> Verdict:
+        if can_clarify:
+            return Verdict("clarify", _confidence(top, None), reason, tuple(hits), options, referent)
+        return Verdict("handoff", _confidence(top, None), "clarification_failed", tuple(hits))
+
+    terms = key_terms(question, language)
+    if not chosen_topic:
+        referent = missing_referent(question, history_text)
+        if referent:
+            options = tuple(topic_of(h) for h in topics[: config.max_options] if h.score >= config.min_score)
+            return clarify_or_handoff("unresolved_reference", options if len(options) > 1 else (), referent)
+        if not terms:
+            return clarify_or_handoff("too_little_to_go_on")
+    if not hits or top < config.min_score:
+        if clarifications > 0:
+            return Verdict("handoff", _confidence(top, None), "clarification_failed", tuple(hits))
+        return Verdict("handoff", _confidence(top, None), "no_relevant_content", tuple(hits))
+
+    same_lang = [h for h in hits[:3] if h.chunk.language == language]
+    cov = None
+    if same_lang:
+        cov = coverage(terms, [f"{h.chunk.title} {' '.join(h.chunk.heading_path)} {h.chunk.text}"
+                               for h in same_lang[:2]])
+    confidence = _confidence(top, cov)
+
+    if not chosen_topic and top >= config.ambiguity_min_score and len(topics) > 1:
+        close = [h for h in topics if top - h.score <= config.ambiguity_margin]
+        if len(close) > 1:
+            options = tuple(topic_of(h) for h in close[: config.max_options])
+            return clarify_or_handoff("ambiguous_topics", options)
+
+    if cov is not None and cov < config.min_coverage and top < config.low_coverage_score:
+        reason = "clarification_failed" if clarifications > 0 else "not_covered"
+        return Verdict("handoff", confidence, reason, tuple(hits), coverage=cov)
+
+    best_topic = topic_of(hits[0]).strip().lower()
+    used = [h for h in hits if topic_of(h).strip().lower() == best_topic]
+    return Verdict("answer", confidence, "grounded", tuple(used[: config.max_passages] or hits[:1]),
+                   coverage=cov)

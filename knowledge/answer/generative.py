@@ -1,0 +1,140 @@
+"""The generative composer: an OpenAI-compatible chat model behind a grounded JSON contract.
+
+Used when `CUSTOMER_AGENT_COMPOSER=generative`. The model's reply is validated (schema, source
+ids it was given, no URL or amount absent from the passages) before it is sent; any error,
+timeout or invalid reply raises `ComposerError` so the chain falls back to the extractive composer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable
+from pydantic import BaseModel, Field, ValidationError
+
+from knowledge.answer import prompts
+from knowledge.answer.guardrails import mask
+from knowledge.profile import Profile
+from knowledge.types import SearchHit, Turn
+
+_URL = re.compile(r"https?://[^\s)>\]]+")
+_AMOUNT = re.compile(r"[$€£¥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|EUR|USD|GBP|dollars?|euros?)", re.I)
+
+
+class ComposerError(RuntimeError):
+    """The LLM failed or replied outside the contract; the caller falls back."""
+
+
+class GroundedReply(BaseModel):
+    """The JSON contract of the generative composer."""
+
+    answer: str = Field(min_length=1, max_length=2000)
+    used_source_ids: list[str] = Field(default_factory=list)
+    decision: Literal["answer", "clarify", "handoff"]
+
+
+@dataclass(frozen=True)
+class Generated:
+    reply: GroundedReply
+    used: tuple[SearchHit, ...]
+
+
+@lru_cache(maxsize=1)
+def get_chat_model() -> Runnable:
+    """ChatOpenAI from settings (model, base URL, key, timeout), JSON mode on; built on first use."""
+    from langchain_openai import ChatOpenAI
+
+    from knowledge.settings import get_settings
+
+    s = get_settings()
+    if s.openai_api_key is None:
+        raise ComposerError("OPENAI_API_KEY is not set; the generative composer cannot run")
+    model = ChatOpenAI(
+        model=s.chat_model,
+        api_key=s.openai_api_key,
+        base_url=s.openai_base_url,
+        timeout=s.llm_timeout_s,
+        max_retries=1,
+        temperature=0,
+    )
+    return model.bind(response_format={"type": "json_object"})
+
+
+def _passages_block(hits: tuple[SearchHit, ...]) -> str:
+    return "\n".join(
+        f'<passage id="{h.chunk.id}" title="{h.chunk.title}" language="{h.chunk.language}">\n'
+        f"{h.chunk.text}\n</passage>"
+        for h in hits
+    )
+
+
+def _history_block(history: tuple[Turn, ...]) -> str:
+    return "\n".join(f"{t.role}: {mask(t.text)}" for t in history) or "(none)"
+
+
+def _parse(content: object) -> GroundedReply:
+    text = content if isinstance(content, str) else json.dumps(content)
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        return GroundedReply.model_validate_json(text)
+    except ValidationError as exc:
+        raise ComposerError(f"reply outside the JSON contract: {exc.error_count()} errors") from exc
+
+
+def validate(reply: GroundedReply, hits: tuple[SearchHit, ...]) -> tuple[SearchHit, ...]:
+    """Check the reply against the passages; returns the hits it used. Raises on any breach."""
+    by_id = {h.chunk.id: h for h in hits}
+    unknown = [i for i in reply.used_source_ids if i not in by_id]
+    if unknown:
+        raise ComposerError(f"reply cites passages it was not given: {unknown}")
+    used = tuple(by_id[i] for i in dict.fromkeys(reply.used_source_ids))
+    if reply.decision == "answer" and not used:
+        raise ComposerError("an answer without a source is not an answer")
+    context = " ".join(f"{h.chunk.text} {h.chunk.url}" for h in hits)
+    for url in _URL.findall(reply.answer):
+        if url.rstrip(".,") not in context:
+            raise ComposerError("reply invents a URL")
+    squeeze = re.sub(r"\s", "", context)
+    for amount in _AMOUNT.findall(reply.answer):
+        digits = re.sub(r"[^\d]", "", amount)
+        if digits not in re.sub(r"[^\d]", "", squeeze):
+            raise ComposerError("reply states an amount the passages do not")
+    return used
+
+
+def compose(
+    question: str,
+    hits: tuple[SearchHit, ...],
+    *,
+    language: str,
+    profile: Profile,
+    history: tuple[Turn, ...] = (),
+    model: Runnable | BaseChatModel | None = None,
+) -> Generated:
+    """Ask the LLM for a grounded JSON reply and validate it (see module docstring)."""
+    chain = prompts.answer_prompt() | (model if model is not None else get_chat_model())
+    try:
+        message = chain.invoke(
+            {
+                "name": profile.name,
+                "role": profile.role,
+                "voice": prompts.voice(profile),
+                "language": language,
+                "history": _history_block(history),
+                "passages": _passages_block(hits),
+                "question": mask(question),
+            }
+        )
+    except ComposerError:
+        raise
+    except Exception as exc:  # timeouts, HTTP errors, connection refused: all fall back
+        raise ComposerError(f"LLM call failed: {type(exc).__name__}") from exc
+    reply = _parse(getattr(message, "content", message))
+    return Generated(reply, validate(reply, hits))

@@ -1,0 +1,124 @@
+"""SQLite store of answer decisions; knowledge gaps are the handoffs for lack of content.
+
+One short-lived connection per call: the action server writes a few rows per minute, so a
+pool would buy nothing, and SQLite's own locking keeps concurrent workers safe.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.answer.guardrails import mask
+from knowledge.answer.terms import key_terms
+
+GAP_REASONS = ("no_relevant_content", "not_covered", "clarification_failed", "no_quotable_source",
+               "llm_not_covered")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    conversation_id TEXT NOT NULL,
+    channel TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    question TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    sources TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS decisions_kind ON decisions(kind, reason);
+"""
+
+
+@dataclass(frozen=True)
+class Gap:
+    topic: str
+    count: int
+    languages: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+def topic_key(question: str, language: str) -> str:
+    """Group questions by their two first key terms, sorted ("password reset")."""
+    terms = key_terms(question, language)[:3]
+    return " ".join(sorted(terms[:2])) or "(unspecified)"
+
+
+class InsightsStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=5.0)
+
+    def record(self, *, conversation_id: str, language: str, kind: str, reason: str,
+               confidence: float, question: str, sources: list[str] | None = None,
+               channel: str = "", ts: float | None = None) -> None:
+        """Store one decision; the question is masked before it touches disk."""
+        safe = mask(question)
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO decisions (ts, conversation_id, channel, language, kind, reason,"
+                " confidence, question, topic, sources) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (ts or time.time(), conversation_id, channel, language, kind, reason,
+                 float(confidence), safe, topic_key(safe, language), "\n".join(sources or [])),
+            )
+
+    def gaps(self, *, limit: int = 20, since: float = 0.0) -> list[Gap]:
+        """Unanswered topics, most frequent first."""
+        marks = ",".join("?" * len(GAP_REASONS))
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT topic, language, question FROM decisions WHERE kind='handoff' "  # noqa: S608
+                f"AND reason IN ({marks}) AND ts >= ? ORDER BY ts DESC",
+                (*GAP_REASONS, since),
+            ).fetchall()
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for topic, lang, question in rows:
+            grouped.setdefault(topic, []).append((lang, question))
+        gaps = [
+            Gap(topic, len(items), tuple(sorted({lang for lang, _ in items})),
+                tuple(dict.fromkeys(q for _, q in items))[:3])
+            for topic, items in grouped.items()
+        ]
+        return sorted(gaps, key=lambda g: (-g.count, g.topic))[:limit]
+
+    def report(self, *, since: float = 0.0) -> dict[str, object]:
+        """Decision counts and rates: answered, clarified, handed off, per language."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT conversation_id, kind, reason, language FROM decisions WHERE ts >= ?",
+                (since,),
+            ).fetchall()
+        kinds = Counter(kind for _, kind, _, _ in rows)
+        total = len(rows)
+        conversations = {c for c, _, _, _ in rows}
+        answered = {c for c, kind, _, _ in rows if kind == "answer"}
+        handed = {c for c, kind, _, _ in rows if kind == "handoff"}
+        return {
+            "turns": total,
+            "conversations": len(conversations),
+            "decisions": dict(kinds),
+            "answer_rate": round(kinds["answer"] / total, 3) if total else 0.0,
+            "handoff_reasons": dict(Counter(r for _, k, r, _ in rows if k == "handoff")),
+            "languages": dict(Counter(lang for _, _, _, lang in rows)),
+            "billable_conversations": len(answered),
+            "resolved_conversations": len(answered - handed),
+            "handed_off_conversations": len(handed),
+        }
+
+
+def get_insights_store() -> InsightsStore:
+    """The store under `settings.data_dir` (created on first use)."""
+    from knowledge.settings import get_settings
+
+    return InsightsStore(get_settings().data_dir / "insights.sqlite3")

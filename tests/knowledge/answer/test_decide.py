@@ -1,0 +1,110 @@
+from knowledge.answer.decide import decide, missing_referent, wants_human
+
+from .conftest import PASSWORD_EN, REFUND_EN, make_hit
+
+
+def test_answers_when_best_passage_covers_the_question(config):
+    hits = [make_hit("Reset your password", PASSWORD_EN, 0.71), make_hit("Refunds", REFUND_EN, 0.4)]
+    v = decide("How do I reset my password?", hits, language="en", config=config)
+    assert v.kind == "answer"
+    assert [h.chunk.title for h in v.hits] == ["Reset your password"]
+    assert v.coverage == 1.0
+
+
+def test_hands_off_when_nothing_relevant_exists(config):
+    hits = [make_hit("Refunds", REFUND_EN, 0.12)]
+    v = decide("Do you sell gift cards?", hits, language="en", config=config)
+    assert (v.kind, v.reason) == ("handoff", "no_relevant_content")
+    assert decide("Do you sell gift cards?", [], language="en", config=config).kind == "handoff"
+
+
+def test_hands_off_when_key_terms_are_not_covered(config):
+    hits = [make_hit("Refunds", REFUND_EN, 0.45)]
+    v = decide("What is the hourly salary of a warehouse worker?", hits, language="en",
+               config=config)
+    assert (v.kind, v.reason) == ("handoff", "not_covered")
+
+
+def test_high_score_answers_despite_low_coverage(config):
+    hits = [make_hit("Refunds", REFUND_EN, 0.8)]
+    v = decide("When do I get my money back?", hits, language="en", config=config)
+    assert v.kind == "answer"
+
+
+def test_clarifies_between_distinct_topics_with_close_scores(config):
+    hits = [
+        make_hit("Reset your password", PASSWORD_EN, 0.52),
+        make_hit("Reset your router", "Hold the reset button for 10 seconds.", 0.51),
+        make_hit("Refunds", REFUND_EN, 0.2),
+    ]
+    v = decide("How do I reset it all?", hits, language="en", config=config,
+               history_text="earlier talk")
+    assert v.kind == "clarify"
+    assert v.reason == "ambiguous_topics"
+    assert v.options == ("Reset your password", "Reset your router")
+
+
+def test_same_topic_chunks_are_not_ambiguous(config):
+    hits = [
+        make_hit("Reset your password", PASSWORD_EN, 0.52),
+        make_hit("Reset your password", "The reset link expires after 24 hours.", 0.515),
+    ]
+    v = decide("How do I reset my password?", hits, language="en", config=config)
+    assert v.kind == "answer"
+    assert len(v.hits) == 2
+
+
+def test_clarifies_a_reference_the_conversation_never_named(config):
+    hits = [make_hit("Library opening hours", "The library opens at 9.", 0.5)]
+    v = decide("What facilities does this library offer?", hits, language="en", config=config)
+    assert (v.kind, v.reason, v.referent) == ("clarify", "unresolved_reference", "library")
+    # named earlier: no clarification needed
+    v = decide("What facilities does this library offer?", hits, language="en", config=config,
+               history_text="Tell me about the Monterey Park library")
+    assert v.reason != "unresolved_reference"
+
+
+def test_clarifies_when_too_little_to_go_on(config):
+    v = decide("Can you help me?", [make_hit("Refunds", REFUND_EN, 0.5)], language="en", config=config)
+    assert (v.kind, v.reason) == ("clarify", "too_little_to_go_on")
+
+
+def test_hands_off_after_max_clarifications(config):
+    hits = [make_hit("A topic", "alpha text", 0.52), make_hit("B topic", "beta text", 0.51)]
+    first = decide("topic?", hits, language="en", config=config, clarifications=1,
+                   history_text="x")
+    assert first.kind == "clarify"
+    second = decide("topic?", hits, language="en", config=config, clarifications=2,
+                    history_text="x")
+    assert (second.kind, second.reason) == ("handoff", "clarification_failed")
+
+
+def test_chosen_topic_settles_ambiguity(config):
+    hits = [make_hit("Reset your password", PASSWORD_EN, 0.52)]
+    v = decide("How do I reset it? Reset your password", hits, language="en", config=config,
+               clarifications=1, chosen_topic=True)
+    assert v.kind == "answer"
+
+
+def test_request_for_a_human_in_several_languages(config):
+    hits = [make_hit("Refunds", REFUND_EN, 0.9)]
+    for text in ("I want to talk to a human", "Ik wil een medewerker spreken",
+                 "Ich möchte mit einem Menschen sprechen", "Je veux parler à un humain",
+                 "Quiero hablar con una persona"):
+        assert wants_human(text), text
+        assert decide(text, hits, language="en", config=config).reason == "visitor_asked_for_human"
+    assert not wants_human("How do I reset my password?")
+
+
+def test_cross_language_hits_rely_on_score(config):
+    hits = [make_hit("Reset your password", PASSWORD_EN, 0.5)]
+    v = decide("Hoe stel ik mijn wachtwoord opnieuw in?", hits, language="nl", config=config)
+    assert v.kind == "answer"
+    assert v.coverage is None
+
+
+def test_missing_referent_ignores_conjunction_that():
+    assert missing_referent("I heard that it had a flood", "") in ("", "?")
+    assert missing_referent("I heard that there is poverty in the UK", "") == ""
+    assert missing_referent("When did that mission launch?", "Tell me about the Apollo 11 mission") == ""
+    assert missing_referent("When did that mission launch?", "") == "mission"
