@@ -1,0 +1,397 @@
+"""The sync engine: bring the index in line with every registered source.
+
+Runs on `customer-agent sync`, after `sources add`, and at first `make run` (bootstrap). For each
+source it lists the documents that exist now (files, a URL, or a crawl), skips those whose file
+fingerprint, HTTP validators (304) or content hash say "unchanged", replaces the chunks of
+changed ones, and deletes the chunks of documents that disappeared. A failing document is
+recorded with its error and never aborts the sync; a source that cannot be listed at all (missing
+directory, robots.txt unreachable) keeps its index untouched rather than being wiped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from knowledge.ingest.chunking import chunk_document
+from knowledge.ingest.crawl import Crawler, CrawlError, KnownPage, normalize_url
+from knowledge.ingest.documents import Document
+from knowledge.ingest.fetch import Fetcher, FetchError, FetchResult
+from knowledge.ingest.loaders import (
+    ExtractionError,
+    document_from_bytes,
+    iter_files,
+    kind_for_response,
+    load_file,
+)
+from knowledge.settings import Settings, get_settings
+from knowledge.sources.registry import DocRecord, Registry, Source, get_registry, now_iso
+from knowledge.types import Chunk
+
+log = logging.getLogger(__name__)
+
+UPSERT_BATCH = 64  # chunks per store call: lets the embedder batch
+
+
+class Store(Protocol):
+    """The part of `knowledge.stores.ChunkStore` sync needs."""
+
+    def upsert(self, chunks: Sequence[Chunk]) -> int: ...
+
+    def delete(self, source: str, doc_ids: Iterable[str] | None = None) -> int: ...
+
+    def count(self, source: str | None = None) -> int: ...
+
+
+@dataclass
+class SourceReport:
+    name: str
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_upserted: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason)
+    fatal: str | None = None  # the source itself failed; its index was left as it was
+
+    def line(self) -> str:
+        if self.fatal:
+            return f"{self.name}: FAILED ({self.fatal}); index left unchanged"
+        return (
+            f"{self.name}: {self.seen} documents: {self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.removed} removed, {len(self.errors)} errors; "
+            f"{self.chunks_upserted} chunks embedded"
+        )
+
+
+@dataclass
+class SyncReport:
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def chunks_upserted(self) -> int:
+        return sum(s.chunks_upserted for s in self.sources)
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.fatal for s in self.sources)
+
+    def summary(self) -> str:
+        lines = [s.line() for s in self.sources] or ["no sources registered"]
+        for s in self.sources:
+            lines += [f"  error {doc_id}: {reason}" for doc_id, reason in s.errors[:20]]
+            if len(s.errors) > 20:
+                lines.append(f"  ... {len(s.errors) - 20} more errors (see `sources list`)")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Item:
+    """One document as seen now: a fresh Document, an unchanged marker, or an error."""
+
+    doc_id: str
+    doc: Document | None = None
+    unchanged: bool = False
+    error: str | None = None
+    gone: bool = False  # 404/410: the document no longer exists
+    fingerprint: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    links: tuple[str, ...] = ()
+
+
+class _SourceFailed(Exception):
+    pass
+
+
+def _fingerprint(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
+def _file_items(source: Source, known: dict[str, DocRecord]) -> Iterator[_Item]:
+    root = Path(source.location)
+    if not root.exists():
+        raise _SourceFailed(f"{root} does not exist")
+    base = root.parent if root.is_file() else root
+    for path in iter_files(root):
+        doc_id = path.relative_to(base).as_posix()
+        try:
+            fp = _fingerprint(path)
+            prev = known.get(doc_id)
+            if prev and prev.indexed and not prev.error and prev.fingerprint == fp:
+                yield _Item(doc_id, unchanged=True, fingerprint=fp)
+                continue
+            yield _Item(
+                doc_id, doc=load_file(path, source=source.name, doc_id=doc_id), fingerprint=fp
+            )
+        except (ExtractionError, OSError) as exc:
+            yield _Item(doc_id, error=str(exc))
+
+
+def _from_response(source: Source, doc_id: str, res: FetchResult) -> _Item:
+    kind = kind_for_response(res.content_type, res.final_url)
+    if kind is None:
+        return _Item(doc_id, error=f"unsupported content type {res.content_type or 'unknown'}")
+    fallback = res.final_url.rstrip("/").rsplit("/", 1)[-1] or res.final_url
+    try:
+        doc = document_from_bytes(
+            res.content, kind, source=source.name, doc_id=doc_id, url=doc_id,
+            fallback_title=fallback,
+        )  # fmt: skip
+    except ExtractionError as exc:
+        return _Item(doc_id, error=str(exc), etag=res.etag, last_modified=res.last_modified)
+    return _Item(doc_id, doc=doc, etag=res.etag, last_modified=res.last_modified)
+
+
+def _url_items(source: Source, known: dict[str, DocRecord], fetcher: Fetcher) -> Iterator[_Item]:
+    doc_id = normalize_url(source.location)
+    prev = known.get(doc_id)
+    usable = prev is not None and prev.indexed and not prev.error
+    try:
+        res = fetcher.get(
+            doc_id,
+            etag=prev.etag if usable and prev else None,
+            last_modified=prev.last_modified if usable and prev else None,
+        )
+    except FetchError as exc:
+        if not exc.gone:
+            raise _SourceFailed(str(exc)) from exc
+        yield _Item(doc_id, error=str(exc), gone=True)
+        return
+    if res.not_modified:
+        yield _Item(doc_id, unchanged=True, etag=res.etag, last_modified=res.last_modified)
+    else:
+        yield _from_response(source, doc_id, res)
+
+
+def _crawl_items(
+    source: Source, known: dict[str, DocRecord], fetcher: Fetcher, bar: object | None
+) -> Iterator[_Item]:
+    validators = {
+        doc_id: KnownPage(
+            etag=r.etag if r.indexed and not r.error else None,
+            last_modified=r.last_modified if r.indexed and not r.error else None,
+            links=r.links,
+        )
+        for doc_id, r in known.items()
+    }
+    crawler = Crawler(fetcher, max_pages=source.max_pages, max_depth=source.max_depth)
+    tick = getattr(bar, "update", None)
+    try:
+        result = crawler.crawl(
+            source.location, known=validators, on_page=(lambda _p: tick(1)) if tick else None
+        )
+    except CrawlError as exc:
+        raise _SourceFailed(str(exc)) from exc
+    if not result.pages:
+        raise _SourceFailed("no page of the site could be crawled (robots.txt or scope)")
+    for page in result.pages:
+        if page.error is not None:
+            yield _Item(page.url, error=str(page.error), gone=page.error.gone)
+        elif page.result is not None and page.result.not_modified:
+            yield _Item(
+                page.url, unchanged=True, etag=page.result.etag,
+                last_modified=page.result.last_modified, links=page.links,
+            )  # fmt: skip
+        elif page.result is not None:
+            item = _from_response(source, page.url, page.result)
+            item.links = page.links
+            yield item
+
+
+class SyncEngine:
+    """Syncs sources one by one against one store and one registry."""
+
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        *,
+        settings: Settings | None = None,
+        fetcher: Fetcher | None = None,
+        progress: bool = True,
+        max_chars: int = 1200,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.settings = settings or get_settings()
+        self._fetcher = fetcher
+        self.progress = progress
+        self.max_chars = max_chars
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            self._fetcher = Fetcher(self.settings)
+        return self._fetcher
+
+    def close(self) -> None:
+        if self._fetcher is not None:
+            self._fetcher.close()
+
+    def sync(self, names: Sequence[str] | None = None) -> SyncReport:
+        sources = [self.registry.require(n) for n in names] if names else self.registry.list()
+        report = SyncReport()
+        for source in sources:
+            report.sources.append(self.sync_source(source))
+        return report
+
+    def remove_source(self, name: str) -> int:
+        """Drop a source from the index and the registry; returns chunks removed."""
+        self.registry.require(name)
+        removed = self.store.delete(name, None)
+        self.registry.remove(name)
+        return removed
+
+    def sync_source(self, source: Source) -> SourceReport:
+        from tqdm import tqdm
+
+        report = SourceReport(source.name)
+        known = self.registry.documents(source.name)
+        indexed_chunks = sum(r.chunk_count for r in known.values() if r.indexed)
+        if indexed_chunks and self.store.count(source.name) != indexed_chunks:
+            # The index lost or gained rows behind our back (wiped data dir, other backend):
+            # forget the record so everything is re-embedded instead of silently missing.
+            log.warning(
+                "index out of step with record; re-indexing",
+                extra={"fields": {"source": source.name}},
+            )
+            self.store.delete(source.name, None)
+            known = {k: replace(r, indexed=False, chunk_count=0, fingerprint=None, etag=None,
+                                last_modified=None) for k, r in known.items()}  # fmt: skip
+        total = None
+        if source.kind in ("file", "directory") and Path(source.location).exists():
+            total = sum(1 for _ in iter_files(Path(source.location)))
+        bar = tqdm(
+            total=total, desc=f"sync {source.name}", unit="doc", disable=not self.progress,
+            leave=False,
+        )  # fmt: skip
+        try:
+            if source.kind in ("file", "directory"):
+                items: Iterable[_Item] = _file_items(source, known)
+            elif source.kind == "url":
+                items = _url_items(source, known, self.fetcher)
+            else:
+                items = _crawl_items(source, known, self.fetcher, bar)
+                bar = tqdm(disable=True)  # the crawl ticked per page already
+            self._apply(source, known, items, report, bar)
+        except _SourceFailed as exc:
+            report.fatal = str(exc)
+        finally:
+            bar.close()
+        self.registry.mark_synced(source.name, report.fatal)
+        return report
+
+    def _apply(
+        self,
+        source: Source,
+        known: dict[str, DocRecord],
+        items: Iterable[_Item],
+        report: SourceReport,
+        bar: object,
+    ) -> None:
+        seen: set[str] = set()
+        pending: list[tuple[DocRecord, list[Chunk], bool]] = []  # record, chunks, was indexed
+        pending_chunks = 0
+        tick = getattr(bar, "update", lambda _n: None)
+
+        def flush() -> None:
+            nonlocal pending_chunks
+            if not pending:
+                return
+            stale = [rec.doc_id for rec, _, was in pending if was]
+            if stale:
+                self.store.delete(source.name, stale)
+            batch = [c for _, chunks, _ in pending for c in chunks]
+            if batch:
+                self.store.upsert(batch)
+            self.registry.put_documents(rec for rec, _, _ in pending)
+            report.chunks_upserted += len(batch)
+            pending.clear()
+            pending_chunks = 0
+
+        for item in items:
+            tick(1)
+            if item.doc_id in seen:
+                continue
+            seen.add(item.doc_id)
+            report.seen += 1
+            prev = known.get(item.doc_id)
+            was_indexed = bool(prev and prev.indexed)
+            base = prev or DocRecord(source=source.name, doc_id=item.doc_id)
+            if item.error is not None:
+                report.errors.append((item.doc_id, item.error))
+                if item.gone and was_indexed:
+                    self.store.delete(source.name, [item.doc_id])
+                    report.removed += 1
+                    base = replace(base, indexed=False, chunk_count=0, content_hash="")
+                self.registry.put_documents(
+                    [replace(base, error=item.error, links=item.links or base.links,
+                             synced_at=now_iso())]
+                )  # fmt: skip
+                continue
+            if item.unchanged or (
+                item.doc is not None and was_indexed and prev is not None
+                and not prev.error and prev.content_hash == item.doc.content_hash
+            ):  # fmt: skip
+                report.unchanged += 1
+                self.registry.put_documents([replace(
+                    base, error=None, synced_at=now_iso(),
+                    fingerprint=item.fingerprint or base.fingerprint,
+                    etag=item.etag or base.etag,
+                    last_modified=item.last_modified or base.last_modified,
+                    links=item.links or base.links,
+                )])  # fmt: skip
+                continue
+            doc = item.doc
+            assert doc is not None
+            chunks = chunk_document(doc, max_chars=self.max_chars)
+            record = DocRecord(
+                source=source.name, doc_id=item.doc_id, url=doc.url, title=doc.title,
+                content_hash=doc.content_hash, fingerprint=item.fingerprint, etag=item.etag,
+                last_modified=item.last_modified, links=item.links, chunk_count=len(chunks),
+                indexed=True, error=None, synced_at=now_iso(),
+            )  # fmt: skip
+            if was_indexed:
+                report.updated += 1
+            else:
+                report.added += 1
+            pending.append((record, chunks, was_indexed))
+            pending_chunks += len(chunks)
+            if pending_chunks >= UPSERT_BATCH:
+                flush()
+        flush()
+        gone = [doc_id for doc_id in known if doc_id not in seen]
+        gone_indexed = [d for d in gone if known[d].indexed]
+        if gone_indexed:
+            self.store.delete(source.name, gone_indexed)
+        if gone:
+            self.registry.delete_documents(source.name, gone)
+        report.removed += len(gone_indexed)
+
+
+def sync_sources(
+    names: list[str] | None = None,
+    *,
+    progress: bool = True,
+    store: Store | None = None,
+    settings: Settings | None = None,
+) -> SyncReport:
+    """Sync the named sources (all when None) into the configured store."""
+    settings = settings or get_settings()
+    if store is None:
+        from knowledge.stores import get_store
+
+        store = get_store(settings)
+    registry = get_registry(settings)
+    engine = SyncEngine(store, registry, settings=settings, progress=progress)
+    try:
+        return engine.sync(names)
+    finally:
+        engine.close()
+        registry.close()
