@@ -239,6 +239,9 @@ class SyncEngine:
         report = SyncReport()
         for source in sources:
             report.sources.append(self.sync_source(source))
+        optimize = getattr(self.store, "optimize", None)  # fold new rows into keyword indexes
+        if callable(optimize) and any(s.chunks_upserted or s.removed for s in report.sources):
+            optimize()
         return report
 
     def remove_source(self, name: str) -> int:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
+_IBAN = re.compile(
+    r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE
+)
 _SECRET_PHRASE = re.compile(
     r"(?P<key>\b(?:password|passwd|pwd|passcode|pin(?:code)?|wachtwoord|passwort|kennwort|"
     r"mot de passe|contraseña|contrasena|api[ _-]?key|token|secret)\b"
@@ -19,6 +21,7 @@ _SECRET_PHRASE = re.compile(
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?<![\w])\+?\d[\d ()./-]{7,}\d(?![\w])")
+_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 _TOKEN = re.compile(r"\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}\b")
 
 _INJECTION = re.compile(
@@ -61,7 +64,14 @@ def mask(text: str) -> str:
     text = _CARD.sub(_mask_card, text)
     text = _EMAIL.sub("[email]", text)
     text = _TOKEN.sub("[secret]", text)
-    return _PHONE.sub("[phone]", text)
+    return _PHONE.sub(_mask_phone, text)
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    raw = match.group(0)
+    if sum(ch.isdigit() for ch in raw) < 9 or _DATE.fullmatch(raw):
+        return raw
+    return "[phone]"
 
 
 def _looks_like_iban(candidate: str) -> bool:

@@ -1,0 +1,62 @@
+"""A tiny thread-safe SQLite file for connector state under `$CUSTOMER_AGENT_DATA/connectors/`.
+
+Why SQLite: platform retries must be recognised across restarts and across several Rasa
+workers, and state this small needs no server. Calls run in a worker thread (`run`) so async
+webhooks never block the event loop; WAL mode and a busy timeout let concurrent requests and
+processes share the file. The file is opened on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def connectors_dir() -> Path:
+    """`$CUSTOMER_AGENT_DATA/connectors` (default `./var/connectors`), read when called."""
+    return Path(os.environ.get("CUSTOMER_AGENT_DATA") or "var") / "connectors"
+
+
+class SQLiteFile:
+    """One SQLite database file with a schema, opened lazily and shared by threads."""
+
+    def __init__(self, path: Path, schema: Iterable[str]) -> None:
+        self.path = path
+        self._schema = tuple(schema)
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=10.0, check_same_thread=False, isolation_level=None
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            for statement in self._schema:
+                conn.execute(statement)
+            self._conn = conn
+        return self._conn
+
+    def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` under the file's lock (blocking; use `run` from async code)."""
+        with self._lock:
+            return fn(self._connect())
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`call` in a worker thread, so the event loop keeps serving other requests."""
+        return await asyncio.to_thread(self.call, fn)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

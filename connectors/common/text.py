@@ -1,0 +1,194 @@
+"""Plain-text rendering for channels without rich widgets (WhatsApp, Messenger, email).
+
+Used when a bot message must fit a platform's size limit (split at sentence boundaries, never
+inside a word or link unless a single word is longer than the limit) and when sources and
+buttons have to be shown as text: sources as plain links, buttons as numbered options the
+visitor can answer with a number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) before whitespace.
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"'”’)\]]*\s+")
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+PHRASES: dict[str, dict[str, str]] = {
+    "sources": {
+        "en": "Sources:",
+        "nl": "Bronnen:",
+        "de": "Quellen:",
+        "fr": "Sources :",
+        "es": "Fuentes:",
+    },
+    "choose": {
+        "en": "Reply with the number of your choice.",
+        "nl": "Antwoord met het nummer van je keuze.",
+        "de": "Antworte mit der Nummer deiner Wahl.",
+        "fr": "Répondez avec le numéro de votre choix.",
+        "es": "Responde con el número de tu elección.",
+    },
+    "text_only": {
+        "en": "Sorry, I can only read text messages. Please type your question.",
+        "nl": "Sorry, ik kan alleen tekstberichten lezen. Typ je vraag alsjeblieft.",
+        "de": "Entschuldigung, ich kann nur Textnachrichten lesen. Bitte tippe deine Frage.",
+        "fr": "Désolé, je ne peux lire que des messages texte. Merci d'écrire votre question.",
+        "es": "Lo siento, solo puedo leer mensajes de texto. Por favor, escribe tu pregunta.",
+    },
+}
+
+
+def phrase(key: str, language: str | None) -> str:
+    """The canned `key` phrase in `language` (a tag like "nl" or "nl-BE"), English if unknown."""
+    table = PHRASES[key]
+    lang = (language or "en").split("-")[0].split("_")[0].lower()
+    return table.get(lang, table["en"])
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice shown as a numbered line; `payload` is what goes back to Rasa when chosen."""
+
+    title: str
+    payload: str
+
+
+def options_from_buttons(buttons: Iterable[Mapping[str, Any]] | None) -> list[Option]:
+    """Rasa buttons (`{"title", "payload"}`) or plain strings -> options; title is the fallback
+    payload so a button without one still sends something meaningful."""
+    out: list[Option] = []
+    for b in buttons or ():
+        if isinstance(b, str):
+            if b.strip():
+                out.append(Option(b.strip(), b.strip()))
+            continue
+        title = str(b.get("title") or b.get("payload") or "").strip()
+        if not title:
+            continue
+        payload = str(b.get("payload") or title)
+        out.append(Option(title, payload))
+    return out
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split `text` into parts of at most `limit` characters.
+
+    Parts break between paragraphs first, then between sentences, then between words; only a
+    single word longer than `limit` is cut. Consecutive units are packed greedily, so a short
+    answer stays one message.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    text = text.strip()
+    if not text:
+        return []
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for unit, sep in _units(text):
+        for piece in _fit(unit, limit):
+            candidate = f"{current}{sep}{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                parts.append(current)
+                current = piece
+            sep = " "
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _units(text: str) -> list[tuple[str, str]]:
+    """Sentences with the separator that joined them to the previous one."""
+    units: list[tuple[str, str]] = []
+    for p_index, para in enumerate(_PARAGRAPH.split(text)):
+        para = para.strip()
+        if not para:
+            continue
+        for s_index, sentence in enumerate(_SENTENCE_END.split(para)):
+            sentence = sentence.strip()
+            if sentence:
+                first = s_index == 0 and p_index > 0
+                units.append((sentence, "\n\n" if first else " "))
+    return units
+
+
+def _fit(sentence: str, limit: int) -> list[str]:
+    """A sentence longer than `limit` split between words (a too-long word is cut)."""
+    if len(sentence) <= limit:
+        return [sentence]
+    pieces: list[str] = []
+    current = ""
+    for word in sentence.split():
+        while len(word) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(word[:limit])
+            word = word[limit:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = word
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def render_sources(sources: Iterable[Mapping[str, Any]] | None, language: str | None) -> str:
+    """Sources as plain links ("Title: URL" lines under a heading); "" when there are none.
+
+    Entries without a URL are skipped: a citation the visitor cannot open helps nobody.
+    """
+    lines: list[str] = []
+    seen: set[str] = set()
+    for s in sources or ():
+        url = str(s.get("url") or "").strip()
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        title = str(s.get("title") or "").strip()
+        lines.append(f"- {title}: {url}" if title and title != url else f"- {url}")
+    if not lines:
+        return ""
+    return "\n".join([phrase("sources", language), *lines])
+
+
+def render_options(options: Sequence[Option], language: str | None) -> str:
+    """Options as "1. Title" lines plus an instruction; "" when there are none."""
+    if not options:
+        return ""
+    lines = [f"{i}. {o.title}" for i, o in enumerate(options, start=1)]
+    return "\n".join([*lines, phrase("choose", language)])
+
+
+_NUMBER_REPLY = re.compile(r"^\s*[#(]?\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+def match_option(reply: str, options: Sequence[Option]) -> str | None:
+    """The payload of the option the visitor picked ("2", "2.", "(2)" or the exact title), or
+    None when the reply is something else and should go to Rasa as typed."""
+    if not options:
+        return None
+    m = _NUMBER_REPLY.match(reply)
+    if m:
+        index = int(m.group(1)) - 1
+        return options[index].payload if 0 <= index < len(options) else None
+    folded = reply.strip().casefold()
+    for o in options:
+        if o.title.casefold() == folded:
+            return o.payload
+    return None
+
+
+def join_blocks(*blocks: str) -> str:
+    """Non-empty blocks separated by a blank line."""
+    return "\n\n".join(b.strip() for b in blocks if b and b.strip())

@@ -1,0 +1,491 @@
+/*
+ * Customer Agent web chat widget. Embed with one tag, no build step:
+ *   <script src="https://BOT/webhooks/webchat/static/widget.js" data-server="https://BOT"></script>
+ * Optional attributes: data-open="true" (open on load), data-lang="nl" (force the UI language).
+ *
+ * Everything a message contains is rendered with textContent / setAttribute on vetted URLs:
+ * no HTML from content or visitors ever reaches innerHTML.
+ * The conversation (random id + transcript) lives in localStorage, so a reload keeps it;
+ * after 24 h of inactivity a new conversation starts, as on the server.
+ */
+(function () {
+  "use strict";
+  if (window.CustomerAgent) return;
+
+  var script = document.currentScript;
+  var staticBase = script.src.replace(/\/[^\/?#]*(\?.*)?$/, "");
+  var server = (script.getAttribute("data-server") || "").replace(/\/+$/, "");
+  var api = server
+    ? (/\/webhooks\/webchat$/.test(server) ? server : server + "/webhooks/webchat")
+    : staticBase.replace(/\/static$/, "");
+  var storageKey = "customer-agent:" + api;
+  var IDLE_MS = 24 * 3600 * 1000;
+  var MAX_STORED = 200;
+
+  var config = { name: "Ava", avatar_url: null, greet_payload: "/greet", max_message_chars: 1000,
+                 poll_interval_s: 4, show_why: false, sample_questions: {} };
+  var state = null;
+  var ui = {};
+  var strings = null;
+  var lang = "en";
+  var busy = false;
+  var pollTimer = null;
+  var queue = Promise.resolve();
+
+  function browserLanguages() {
+    var forced = script.getAttribute("data-lang");
+    if (forced) return [forced];
+    var langs = navigator.languages && navigator.languages.length ? navigator.languages
+      : [navigator.language || "en"];
+    return Array.prototype.slice.call(langs, 0, 10);
+  }
+
+  function pickLanguage(all) {
+    var langs = browserLanguages();
+    for (var i = 0; i < langs.length; i++) {
+      var primary = String(langs[i]).split("-")[0].toLowerCase();
+      if (all[primary]) return primary;
+    }
+    return "en";
+  }
+
+  function t(key, vars) {
+    var s = (strings && strings[key]) || window.CustomerAgentI18n.en[key] || key;
+    return s.replace(/\{(\w+)\}/g, function (_, k) { return vars && k in vars ? vars[k] : ""; });
+  }
+
+  function newId() {
+    var bytes = new Uint8Array(24);
+    window.crypto.getRandomValues(bytes);
+    var bin = "";
+    for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function freshState() {
+    return { conversation_id: newId(), updated: Date.now(), messages: [], human: null,
+             handoff: false, open: false };
+  }
+
+  function loadState() {
+    try {
+      var raw = window.localStorage.getItem(storageKey);
+      var s = raw ? JSON.parse(raw) : null;
+      if (s && s.conversation_id && Array.isArray(s.messages) && Date.now() - s.updated < IDLE_MS) {
+        return s;
+      }
+    } catch (e) { /* storage blocked or corrupt: start over */ }
+    return freshState();
+  }
+
+  function saveState() {
+    state.updated = Date.now();
+    state.messages = state.messages.slice(-MAX_STORED);
+    try { window.localStorage.setItem(storageKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  function safeUrl(value) {
+    if (typeof value !== "string" || !value) return null;
+    try {
+      var u = new URL(value, api + "/");
+      return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+    } catch (e) { return null; }
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = String(text);
+    return node;
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.async = true;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+
+  // ---- UI ---------------------------------------------------------------------------------
+
+  function build() {
+    var host = el("div");
+    host.id = "customer-agent-widget";
+    document.body.appendChild(host);
+    var root = host.attachShadow({ mode: "open" });
+    var css = el("link");
+    css.rel = "stylesheet";
+    css.href = staticBase + "/widget.css";
+    root.appendChild(css);
+
+    var launcher = el("button", "ca-launcher");
+    launcher.type = "button";
+    launcher.setAttribute("aria-controls", "ca-panel");
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-label", t("open", { name: config.name }));
+    var launcherImg = el("img", "ca-launcher-avatar");
+    launcherImg.alt = "";
+    launcher.appendChild(launcherImg);
+
+    var panel = el("section", "ca-panel");
+    panel.id = "ca-panel";
+    panel.hidden = true;
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-labelledby", "ca-title");
+    panel.setAttribute("lang", lang);
+
+    var header = el("header", "ca-header");
+    var avatar = el("img", "ca-avatar");
+    avatar.alt = "";
+    var titles = el("div", "ca-titles");
+    var title = el("h2", "ca-title", config.name);
+    title.id = "ca-title";
+    var ai = el("p", "ca-ai-note", t("poweredByAi"));
+    titles.appendChild(title);
+    titles.appendChild(ai);
+    var restart = el("button", "ca-icon-button ca-restart", "\u21bb");
+    restart.type = "button";
+    restart.setAttribute("aria-label", t("restart"));
+    restart.title = t("restart");
+    var close = el("button", "ca-icon-button ca-close", "\u00d7");
+    close.type = "button";
+    close.setAttribute("aria-label", t("close"));
+    close.title = t("close");
+    header.appendChild(avatar);
+    header.appendChild(titles);
+    header.appendChild(restart);
+    header.appendChild(close);
+
+    var log = el("div", "ca-log");
+    log.setAttribute("role", "log");
+    log.setAttribute("aria-live", "polite");
+    log.setAttribute("aria-label", t("log", { name: config.name }));
+    log.tabIndex = 0;
+
+    var typing = el("div", "ca-typing");
+    typing.setAttribute("role", "status");
+    typing.hidden = true;
+    var dots = el("span", "ca-dots");
+    dots.setAttribute("aria-hidden", "true");
+    for (var i = 0; i < 3; i++) dots.appendChild(el("span"));
+    var typingText = el("span", "ca-typing-text");
+    typing.appendChild(dots);
+    typing.appendChild(typingText);
+
+    var form = el("form", "ca-form");
+    var label = el("label", "ca-sr-only", t("inputLabel"));
+    label.setAttribute("for", "ca-input");
+    var input = el("textarea", "ca-input");
+    input.id = "ca-input";
+    input.rows = 1;
+    input.placeholder = t("placeholder");
+    input.maxLength = config.max_message_chars;
+    var sendBtn = el("button", "ca-send", t("send"));
+    sendBtn.type = "submit";
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(sendBtn);
+
+    panel.appendChild(header);
+    panel.appendChild(log);
+    panel.appendChild(typing);
+    panel.appendChild(form);
+    root.appendChild(launcher);
+    root.appendChild(panel);
+
+    ui = { host: host, root: root, launcher: launcher, launcherImg: launcherImg, panel: panel,
+           avatar: avatar, title: title, ai: ai, log: log, typing: typing, typingText: typingText,
+           input: input, send: sendBtn, form: form };
+    setAvatar();
+    updateHeader();
+
+    launcher.addEventListener("click", function () { setOpen(!state.open); });
+    close.addEventListener("click", function () { setOpen(false); launcher.focus(); });
+    restart.addEventListener("click", function () { reset(); });
+    panel.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape") { setOpen(false); launcher.focus(); }
+    });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      send(text);
+    });
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && !ev.shiftKey) {
+        ev.preventDefault();
+        form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
+      }
+    });
+  }
+
+  function setAvatar() {
+    var url = safeUrl(config.avatar_url) || staticBase + "/avatar.svg";
+    ui.avatar.src = url;
+    ui.launcherImg.src = url;
+  }
+
+  function updateHeader() {
+    ui.title.textContent = state.human || config.name;
+    ui.ai.hidden = !!state.human;
+    ui.launcher.setAttribute("aria-label", t("open", { name: state.human || config.name }));
+  }
+
+  function setOpen(open) {
+    state.open = open;
+    saveState();
+    ui.panel.hidden = !open;
+    ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    ui.host.classList.toggle("ca-is-open", open);
+    if (open) {
+      ui.input.focus();
+      scrollDown();
+      if (!state.messages.length && config.greet_payload && !state.greeted) {
+        state.greeted = true;
+        send(config.greet_payload, { hidden: true });
+      }
+    }
+  }
+
+  function scrollDown() { ui.log.scrollTop = ui.log.scrollHeight; }
+
+  function renderNotice(text) {
+    var n = el("p", "ca-notice", text);
+    n.setAttribute("role", "status");
+    ui.log.appendChild(n);
+  }
+
+  function renderUser(text) {
+    var row = el("div", "ca-row ca-row-user");
+    row.appendChild(el("span", "ca-sr-only", t("you") + ": "));
+    row.appendChild(el("div", "ca-bubble ca-bubble-user", text));
+    ui.log.appendChild(row);
+  }
+
+  function renderBot(msg, interactive) {
+    var custom = msg.custom || {};
+    var row = el("div", "ca-row ca-row-bot");
+    row.setAttribute("data-kind", custom.kind || "message");
+    var speaker = custom.kind === "human" && custom.agent && custom.agent.name
+      ? String(custom.agent.name) : config.name;
+    row.appendChild(el("span", "ca-sr-only", speaker + ": "));
+    if (msg.text) row.appendChild(el("div", "ca-bubble ca-bubble-bot", msg.text));
+
+    var sources = Array.isArray(custom.sources) ? custom.sources : [];
+    var links = [];
+    sources.forEach(function (s) {
+      var href = s && safeUrl(s.url);
+      if (!href) return;
+      var a = el("a", "ca-source", s.title || href);
+      a.href = href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer nofollow";
+      links.push(a);
+    });
+    if (links.length) {
+      var nav = el("nav", "ca-sources");
+      nav.setAttribute("aria-label", t("sources"));
+      nav.appendChild(el("span", "ca-sources-label", t("sources")));
+      var ul = el("ul");
+      links.forEach(function (a) { var li = el("li"); li.appendChild(a); ul.appendChild(li); });
+      nav.appendChild(ul);
+      row.appendChild(nav);
+    }
+
+    var buttons = Array.isArray(msg.buttons) ? msg.buttons.filter(function (b) {
+      return b && b.title && b.payload;
+    }) : [];
+    if (!buttons.length && Array.isArray(custom.options)) {
+      buttons = custom.options.filter(function (o) { return typeof o === "string" && o; })
+        .map(function (o) { return { title: o, payload: o }; });
+    }
+    if (buttons.length) {
+      var group = el("div", "ca-options");
+      group.setAttribute("role", "group");
+      buttons.forEach(function (b) {
+        var btn = el("button", "ca-option", b.title);
+        btn.type = "button";
+        btn.disabled = !interactive;
+        btn.addEventListener("click", function () {
+          Array.prototype.forEach.call(group.querySelectorAll("button"), function (x) {
+            x.disabled = true;
+          });
+          send(String(b.payload), { display: String(b.title) });
+        });
+        group.appendChild(btn);
+      });
+      row.appendChild(group);
+    }
+    ui.log.appendChild(row);
+  }
+
+  function disableOldOptions() {
+    Array.prototype.forEach.call(ui.log.querySelectorAll(".ca-option"), function (b) {
+      b.disabled = true;
+    });
+  }
+
+  function renderAll() {
+    while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
+    var lastBot = -1;
+    state.messages.forEach(function (m, i) { if (m.from === "bot") lastBot = i; });
+    state.messages.forEach(function (m, i) {
+      if (m.from === "user") renderUser(m.text);
+      else if (m.from === "notice") renderNotice(m.text);
+      else renderBot(m, i === lastBot && i === state.messages.length - 1);
+    });
+    scrollDown();
+  }
+
+  // ---- conversation -----------------------------------------------------------------------
+
+  function addBot(msg) {
+    var custom = msg.custom || {};
+    if (custom.kind === "human" && custom.agent && custom.agent.name) {
+      var name = String(custom.agent.name);
+      if (state.human !== name) {
+        state.human = name;
+        var notice = t("humanNow", { name: name });
+        state.messages.push({ from: "notice", text: notice });
+        renderNotice(notice);
+      }
+    } else if (custom.kind === "answer" || custom.kind === "clarify") {
+      state.human = null;
+    }
+    if (custom.kind === "handoff" || custom.kind === "human") state.handoff = true;
+    var stored = { from: "bot", text: msg.text || "", buttons: msg.buttons || [], custom: custom };
+    state.messages.push(stored);
+    disableOldOptions();
+    renderBot(stored, true);
+    updateHeader();
+    try {
+      window.dispatchEvent(new CustomEvent("customer-agent:message", { detail: stored }));
+    } catch (e) { /* old browsers */ }
+  }
+
+  function setBusy(on) {
+    busy = on;
+    ui.typing.hidden = !on;
+    ui.typingText.textContent = on ? t("typing", { name: state.human || config.name }) : "";
+    ui.send.disabled = on;
+    if (on) scrollDown();
+  }
+
+  // Sends run one after another, so a chip clicked during the greeting waits its turn.
+  function send(text, opts) {
+    queue = queue.then(function () { return doSend(text, opts); });
+    return queue;
+  }
+
+  function doSend(text, opts) {
+    opts = opts || {};
+    if (text.length > config.max_message_chars) {
+      renderNotice(t("tooLong"));
+      return Promise.resolve();
+    }
+    if (!opts.hidden) {
+      var shown = opts.display || text;
+      state.messages.push({ from: "user", text: shown });
+      renderUser(shown);
+    }
+    saveState();
+    scrollDown();
+    setBusy(true);
+    var body = JSON.stringify({
+      conversation_id: state.conversation_id,
+      message: text,
+      metadata: { languages: browserLanguages(), page_url: String(window.location.href) }
+    });
+    // text/plain keeps this a CORS "simple request": no preflight needed.
+    return fetch(api + "/webhook", {
+      method: "POST", body: body, credentials: "omit",
+      headers: { "Content-Type": "text/plain;charset=UTF-8" }
+    }).then(function (resp) {
+      if (resp.status === 429) throw new Error("rateLimited");
+      if (resp.status === 413) throw new Error("tooLong");
+      if (!resp.ok) throw new Error("error");
+      return resp.json();
+    }).then(function (data) {
+      (data.messages || []).forEach(addBot);
+      saveState();
+      schedulePoll();
+    }).catch(function (err) {
+      var key = err && (err.message === "rateLimited" || err.message === "tooLong")
+        ? err.message : "error";
+      renderNotice(t(key));
+    }).then(function () {
+      setBusy(false);
+      scrollDown();
+    });
+  }
+
+  function poll() {
+    if (document.hidden) return;
+    fetch(api + "/poll?conversation_id=" + encodeURIComponent(state.conversation_id),
+          { credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
+      .then(function (data) {
+        if (data.messages && data.messages.length) {
+          data.messages.forEach(addBot);
+          saveState();
+          scrollDown();
+        }
+      })
+      .catch(function () { /* offline: try again next tick */ });
+  }
+
+  function schedulePoll() {
+    if (pollTimer || !state.handoff) return;
+    pollTimer = window.setInterval(poll, Math.max(1, config.poll_interval_s) * 1000);
+  }
+
+  function reset() {
+    var wasOpen = state.open;
+    state = freshState();
+    saveState();
+    if (pollTimer) { window.clearInterval(pollTimer); pollTimer = null; }
+    renderAll();
+    updateHeader();
+    if (wasOpen) setOpen(true);
+  }
+
+  function start() {
+    var i18nReady = window.CustomerAgentI18n ? Promise.resolve()
+      : loadScript(staticBase + "/i18n.js");
+    var configReady = fetch(api + "/config", { credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .catch(function () { return {}; });
+    Promise.all([i18nReady, configReady]).then(function (res) {
+      var cfg = res[1] || {};
+      Object.keys(cfg).forEach(function (k) { config[k] = cfg[k]; });
+      lang = pickLanguage(window.CustomerAgentI18n);
+      strings = window.CustomerAgentI18n[lang];
+      state = loadState();
+      build();
+      renderAll();
+      if (state.handoff) { poll(); schedulePoll(); }
+      var openAttr = script.getAttribute("data-open") === "true";
+      if (state.open || openAttr) setOpen(true);
+      window.dispatchEvent(new CustomEvent("customer-agent:ready", {
+        detail: { language: lang, config: config }
+      }));
+    });
+  }
+
+  window.CustomerAgent = {
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); },
+    send: function (text) { if (!state.open) setOpen(true); return send(String(text)); },
+    reset: function () { reset(); },
+    language: function () { return lang; },
+    config: function () { return config; }
+  };
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

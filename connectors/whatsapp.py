@@ -1,0 +1,369 @@
+"""WhatsApp via Twilio: a Rasa input channel (webhook) paired with an output channel (REST API).
+
+Register in credentials.yml as `connectors.whatsapp.WhatsAppInput`; the webhook is
+`POST /webhooks/whatsapp/webhook`. Configuration (credentials.yml keys, else env vars):
+
+    account_sid      TWILIO_ACCOUNT_SID
+    auth_token       TWILIO_AUTH_TOKEN        also the key of X-Twilio-Signature
+    whatsapp_number  TWILIO_WHATSAPP_NUMBER   our sender, "+14155238886" or "whatsapp:+1415..."
+    messaging_service_sid  TWILIO_MESSAGING_SERVICE_SID  (optional, instead of the number)
+    webhook_url      TWILIO_WEBHOOK_URL       public URL Twilio calls (behind a proxy)
+    trust_forwarded  TWILIO_TRUST_FORWARDED   rebuild the URL from X-Forwarded-Proto/Host
+    api_base         TWILIO_API_BASE          default https://api.twilio.com
+
+Inbound requests are verified with Twilio's `RequestValidator` over the public URL Twilio
+called; a bad or missing signature, or no auth token configured, is answered 403. Each
+MessageSid is processed once (platform retries are acknowledged and dropped). Replies go out
+through `POST {api_base}/2010-04-01/Accounts/{sid}/Messages.json`, split at sentence boundaries
+into WhatsApp's 1600-character limit, with sources as plain links and buttons as numbered
+options. Free-form replies are only sent within 24 h of the visitor's last message (WhatsApp's
+customer-service window); outside it the message is logged and handed to the
+`window_closed_handlers` (e.g. the Slack handoff) instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+
+from connectors.common.config import flag, retry_policy_from_env, setting
+from connectors.common.dedupe import ProcessedIds
+from connectors.common.outbound import OutboundError, RetryPolicy, post_with_retries
+from connectors.common.senders import SenderBook
+from connectors.common.tasks import BackgroundTasks
+from connectors.common.text import (
+    Option,
+    join_blocks,
+    match_option,
+    options_from_buttons,
+    phrase,
+    render_options,
+    render_sources,
+    split_text,
+)
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+MAX_CHARS = 1600  # Twilio's limit for one WhatsApp message body
+WINDOW_S = 24 * 3600  # WhatsApp customer-service window
+WINDOW_ERROR_CODES = {63016}  # Twilio: "outside the allowed window"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+# (conversation_id, undelivered text) -> awaited when a reply falls outside the 24 h window
+WindowClosedHandler = Callable[[str, str], Awaitable[None]]
+
+
+def whatsapp_address(number: str) -> str:
+    """ "+31 6 1234" or "whatsapp:+316..." -> "whatsapp:+316..."."""
+    number = number.strip()
+    if number.startswith("whatsapp:"):
+        return number
+    return "whatsapp:" + number.replace(" ", "")
+
+
+@dataclass(frozen=True)
+class TwilioConfig:
+    account_sid: str | None
+    auth_token: str | None
+    whatsapp_number: str | None
+    messaging_service_sid: str | None = None
+    webhook_url: str | None = None
+    trust_forwarded: bool = False
+    api_base: str = "https://api.twilio.com"
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @classmethod
+    def load(cls, credentials: Mapping[str, Any] | None) -> TwilioConfig:
+        number = setting(credentials, "whatsapp_number", "TWILIO_WHATSAPP_NUMBER")
+        return cls(
+            account_sid=setting(credentials, "account_sid", "TWILIO_ACCOUNT_SID"),
+            auth_token=setting(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
+            whatsapp_number=whatsapp_address(number) if number else None,
+            messaging_service_sid=setting(
+                credentials, "messaging_service_sid", "TWILIO_MESSAGING_SERVICE_SID"
+            ),
+            webhook_url=setting(credentials, "webhook_url", "TWILIO_WEBHOOK_URL"),
+            trust_forwarded=flag(credentials, "trust_forwarded", "TWILIO_TRUST_FORWARDED"),
+            api_base=(
+                setting(credentials, "api_base", "TWILIO_API_BASE", "https://api.twilio.com") or ""
+            ).rstrip("/"),
+            policy=retry_policy_from_env(),
+        )
+
+    @property
+    def missing(self) -> list[str]:
+        """Names of the settings without which the channel must stay closed."""
+        out = []
+        if not self.auth_token:
+            out.append("TWILIO_AUTH_TOKEN")
+        if not self.account_sid:
+            out.append("TWILIO_ACCOUNT_SID")
+        if not (self.whatsapp_number or self.messaging_service_sid):
+            out.append("TWILIO_WHATSAPP_NUMBER")
+        return out
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+
+
+class WhatsAppOutput(OutputChannel):
+    """Sends bot messages to one WhatsApp visitor through Twilio's Messages API."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(
+        self,
+        config: TwilioConfig,
+        senders: SenderBook,
+        window_closed_handlers: list[WindowClosedHandler] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.senders = senders
+        self.window_closed_handlers = window_closed_handlers or []
+        self.clock = clock
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """One WhatsApp message (split if long) per bot utterance: text, then numbered
+        options, then sources - instead of Rasa's default of one message per part."""
+        custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+        language = custom.get("language") if isinstance(custom.get("language"), str) else None
+        buttons = message.get("buttons") or message.get("quick_replies")
+        options = options_from_buttons(buttons or custom.get("options"))
+        media = [message.get(k) for k in ("image", "attachment") if isinstance(message.get(k), str)]
+        body = join_blocks(
+            str(message.get("text") or ""),
+            *media,
+            render_options(options, language),
+            render_sources(custom.get("sources"), language),
+        )
+        if body:
+            await self.deliver(recipient_id, body, options=options, language=language)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.deliver(recipient_id, text)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        options = options_from_buttons(buttons)
+        await self.deliver(
+            recipient_id, join_blocks(text, render_options(options, None)), options=options
+        )
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"custom": json_message})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.deliver(recipient_id, image)
+
+    async def deliver(
+        self,
+        recipient_id: str,
+        body: str,
+        *,
+        options: list[Option] | None = None,
+        language: str | None = None,
+    ) -> bool:
+        """Send `body` to `recipient_id` ("whatsapp:+..."); False if it could not be sent.
+
+        Never raises on platform errors: they are logged with the conversation id, so one
+        failed message does not abort the rest of the turn."""
+        body = body.strip()
+        if not body:
+            return False
+        record = await self.senders.get(CHANNEL, recipient_id)
+        if record.last_inbound is None or self.clock() - record.last_inbound > WINDOW_S:
+            await self._window_closed(recipient_id, body)
+            return False
+        if language:
+            await self.senders.set_language(CHANNEL, recipient_id, language)
+        if options:
+            await self.senders.set_options(CHANNEL, recipient_id, options)
+        for part in split_text(body, MAX_CHARS):
+            try:
+                await self._post(recipient_id, part)
+            except OutboundError as exc:
+                code = exc.body.get("code") if isinstance(exc.body, dict) else None
+                if code in WINDOW_ERROR_CODES:
+                    await self._window_closed(recipient_id, body)
+                else:
+                    logger.error(
+                        "whatsapp send failed conversation_id=%s status=%s error=%s",
+                        recipient_id,
+                        exc.status,
+                        exc,
+                    )
+                return False
+        return True
+
+    async def _post(self, recipient_id: str, body: str) -> None:
+        data = {"To": whatsapp_address(recipient_id), "Body": body}
+        if self.config.messaging_service_sid:
+            data["MessagingServiceSid"] = self.config.messaging_service_sid
+        else:
+            data["From"] = self.config.whatsapp_number or ""
+        await post_with_retries(
+            self.config.messages_url,
+            data=data,
+            auth=(self.config.account_sid or "", self.config.auth_token or ""),
+            policy=self.config.policy,
+            what="twilio message",
+        )
+
+    async def _window_closed(self, recipient_id: str, body: str) -> None:
+        logger.warning(
+            "whatsapp reply not sent: outside the 24 h customer-service window;"
+            " handing off conversation_id=%s",
+            recipient_id,
+        )
+        for handler in self.window_closed_handlers:
+            try:
+                await handler(recipient_id, body)
+            except Exception:
+                logger.exception("window-closed handoff failed conversation_id=%s", recipient_id)
+
+
+class WhatsAppInput(InputChannel):
+    """Twilio's WhatsApp webhook. Fails closed: without an auth token every POST gets 403."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(TwilioConfig.load(credentials))
+
+    def __init__(
+        self,
+        config: TwilioConfig,
+        processed: ProcessedIds | None = None,
+        senders: SenderBook | None = None,
+    ) -> None:
+        self.config = config
+        self.processed = processed or ProcessedIds()
+        self.senders = senders or SenderBook()
+        self.tasks = BackgroundTasks(CHANNEL)
+        # The Slack handoff (or anyone) appends here to take over undeliverable replies.
+        self.window_closed_handlers: list[WindowClosedHandler] = []
+        if config.missing:
+            logger.warning(
+                "WhatsApp channel disabled (webhook answers 403): set %s",
+                ", ".join(config.missing),
+            )
+
+    def get_output_channel(self) -> OutputChannel | None:
+        if self.config.missing:
+            return None
+        return WhatsAppOutput(self.config, self.senders, self.window_closed_handlers)
+
+    def public_url(self, request: Request) -> str:
+        """The URL Twilio signed: the configured public URL (plus the query string), or the
+        request's URL rebuilt from X-Forwarded-* when the proxy is trusted, or as received."""
+        query = f"?{request.query_string}" if request.query_string else ""
+        if self.config.webhook_url:
+            return self.config.webhook_url + ("" if "?" in self.config.webhook_url else query)
+        if self.config.trust_forwarded:
+            proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0]
+            host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0]
+            return f"{proto.strip()}://{host.strip()}{request.path}{query}"
+        return request.url
+
+    def is_authentic(self, request: Request) -> bool:
+        signature = request.headers.get("X-Twilio-Signature")
+        if not self.config.auth_token or not signature:
+            return False
+        try:
+            validator = RequestValidator(self.config.auth_token)
+            return bool(validator.validate(self.public_url(request), request.form, signature))
+        except Exception:
+            logger.warning("could not verify X-Twilio-Signature; rejecting", exc_info=True)
+            return False
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("whatsapp_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if not self.config.missing else "disabled"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if self.config.missing or not self.is_authentic(request):
+                return response.text("invalid or missing X-Twilio-Signature", HTTPStatus.FORBIDDEN)
+            form = request.form
+            sid = form.get("MessageSid") or form.get("SmsMessageSid")
+            sender = form.get("From") or ""
+            if not sid or not sender:
+                return response.text("MessageSid and From are required", HTTPStatus.BAD_REQUEST)
+            ok = response.text(EMPTY_TWIML, content_type="text/xml")
+            if not sender.startswith("whatsapp:"):
+                logger.info("ignoring non-WhatsApp message sid=%s", sid)
+                return ok
+            if not await self.processed.claim(CHANNEL, sid):
+                logger.info("duplicate delivery ignored sid=%s conversation_id=%s", sid, sender)
+                return ok
+            await self.senders.touch_inbound(CHANNEL, sender)
+            self.tasks.spawn(
+                self._handle(form, sid, sender, on_new_message),
+                conversation_id=sender,
+                what="whatsapp message",
+            )
+            return ok
+
+        return bp
+
+    async def _handle(
+        self,
+        form: Any,
+        sid: str,
+        sender: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        output = WhatsAppOutput(self.config, self.senders, self.window_closed_handlers)
+        text = (form.get("Body") or "").strip()
+        record = await self.senders.get(CHANNEL, sender)
+        if not text:
+            has_media = int(form.get("NumMedia") or 0) > 0 or form.get("Latitude") is not None
+            if has_media:
+                await output.deliver(sender, phrase("text_only", record.language))
+            return
+        if record.options:
+            text = match_option(text, record.options) or text
+            await self.senders.set_options(CHANNEL, sender, [])
+        metadata = {
+            "channel": CHANNEL,
+            "message_id": sid,
+            "profile_name": form.get("ProfileName"),
+        }
+        await on_new_message(
+            UserMessage(
+                text,
+                output,
+                sender,
+                input_channel=CHANNEL,
+                message_id=sid,
+                metadata=metadata,
+            )
+        )
+
+    async def drain(self) -> None:
+        """Wait for in-flight messages (graceful shutdown and tests)."""
+        await self.tasks.drain()

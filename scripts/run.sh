@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make run`: the Rasa server and the action server under one process runner (honcho);
+# one Ctrl-C stops both. Embedded defaults: SQLite tracker store and the embedded knowledge
+# store under $CUSTOMER_AGENT_DATA; the sample help centre is indexed on first start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false
+export CUSTOMER_AGENT_DATA=${CUSTOMER_AGENT_DATA:-$PWD/var}
+export CUSTOMER_AGENT_PORT=${CUSTOMER_AGENT_PORT:-5005}
+export CUSTOMER_AGENT_ACTION_PORT=${CUSTOMER_AGENT_ACTION_PORT:-5055}
+export CUSTOMER_AGENT_ACTION_URL=${CUSTOMER_AGENT_ACTION_URL:-http://127.0.0.1:$CUSTOMER_AGENT_ACTION_PORT/webhook}
+export CUSTOMER_AGENT_TRACKER_DB=${CUSTOMER_AGENT_TRACKER_DB:-$CUSTOMER_AGENT_DATA/tracker.db}
+mkdir -p "$CUSTOMER_AGENT_DATA"
+[ -f .env ] && { set -a; . ./.env; set +a; }
+
+.venv/bin/python -m knowledge.bootstrap || echo "[run] WARNING: the sample help centre could not be indexed; answers will hand off"
+
+base="http://localhost:$CUSTOMER_AGENT_PORT"
+cat <<MSG
+
+  Customer Agent is starting (Ctrl-C stops it).
+    Test chat:   $base/webhooks/webchat/test   (needs CUSTOMER_AGENT_SHOW_WHY=true for the 'show why' panel)
+    Widget:      <script src="$base/webhooks/webchat/static/widget.js" data-server="$base"></script>
+    REST:        curl -s $base/webhooks/rest/webhook -d '{"sender":"me","message":"hello"}'
+    Logs:        $CUSTOMER_AGENT_DATA/rasa.log
+
+MSG
+exec .venv/bin/honcho -f Procfile start

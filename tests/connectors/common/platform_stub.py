@@ -1,0 +1,171 @@
+"""A real local HTTP server standing in for Twilio's Messages API and Meta's Send API.
+
+Only the platforms are stood in for, at their HTTP boundary, with their documented payloads:
+- Twilio: POST /2010-04-01/Accounts/{AccountSid}/Messages.json, form-encoded, HTTP basic auth
+  (AccountSid, AuthToken); 201 with a Message resource, errors as {"code","message","status"}.
+- Graph: POST /{version}/me/messages?access_token=..., JSON {"recipient","messaging_type",
+  "message"}; 200 {"recipient_id","message_id"}, errors as {"error": {...}}.
+Tests script failures (`fail_next`) to exercise retries and read what arrived from `twilio` /
+`graph`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import socket
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Captured:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    form: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+
+
+class PlatformStub:
+    def __init__(
+        self,
+        *,
+        account_sid: str = "AC" + "0" * 32,
+        auth_token: str = "twilio-token",
+        page_token: str = "page-token",
+    ) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.page_token = page_token
+        self.twilio: list[Captured] = []
+        self.graph: list[Captured] = []
+        self.attempts = 0  # every request, failed or not
+        self.fail_next: list[tuple[int, dict[str, Any]]] = []  # (status, JSON body) to answer
+        self.port = free_port()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio)
+        app.router.add_post("/{version}/me/messages", self._graph)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def wait_for(self, kind: str, count: int, timeout: float = 5.0) -> list[Captured]:
+        """Wait until at least `count` requests of `kind` ("twilio"/"graph") arrived."""
+        items = self.twilio if kind == "twilio" else self.graph
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(items) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} {kind} requests, got {len(items)}")
+            await asyncio.sleep(0.02)
+        return items
+
+    def _scripted_failure(self) -> web.Response | None:
+        self.attempts += 1
+        if self.fail_next:
+            status, body = self.fail_next.pop(0)
+            return web.json_response(body, status=status)
+        return None
+
+    async def _twilio(self, request: web.Request) -> web.Response:
+        expected = "Basic " + base64.b64encode(
+            f"{self.account_sid}:{self.auth_token}".encode()
+        ).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.json_response(
+                {"code": 20003, "message": "Authenticate", "status": 401}, status=401
+            )
+        if request.match_info["sid"] != self.account_sid:
+            return web.json_response(
+                {"code": 20404, "message": "The requested resource was not found", "status": 404},
+                status=404,
+            )
+        if request.content_type != "application/x-www-form-urlencoded":
+            return web.json_response({"code": 20001, "message": "bad type", "status": 400}, 400)
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        failure = self._scripted_failure()
+        if failure is not None:
+            return failure
+        if "To" not in form or "Body" not in form or not ({"From", "MessagingServiceSid"} & form.keys()):
+            return web.json_response(
+                {"code": 21604, "message": "A 'To' phone number is required.", "status": 400}, 400
+            )
+        if len(form["Body"]) > 1600:
+            return web.json_response(
+                {"code": 21617, "message": "The concatenated message body exceeds the 1600 character limit.", "status": 400},
+                400,
+            )
+        self.twilio.append(
+            Captured(request.path, dict(request.query), dict(request.headers), form=form)
+        )
+        sid = "SM" + uuid.uuid4().hex
+        return web.json_response(
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": form["To"],
+                "from": form.get("From"),
+                "messaging_service_sid": form.get("MessagingServiceSid"),
+                "body": form["Body"],
+                "status": "queued",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "num_segments": "1",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+            },
+            status=201,
+        )
+
+    async def _graph(self, request: web.Request) -> web.Response:
+        if request.query.get("access_token") != self.page_token:
+            return web.json_response(
+                {
+                    "error": {
+                        "message": "Invalid OAuth access token.",
+                        "type": "OAuthException",
+                        "code": 190,
+                        "fbtrace_id": "stub",
+                    }
+                },
+                status=400,
+            )
+        body = await request.json()
+        failure = self._scripted_failure()
+        if failure is not None:
+            return failure
+        recipient = (body.get("recipient") or {}).get("id")
+        message = body.get("message") or {}
+        if not recipient or not (message.get("text") or message.get("attachment")):
+            return web.json_response(
+                {"error": {"message": "(#100) param missing", "type": "OAuthException", "code": 100}},
+                status=400,
+            )
+        if len(message.get("text") or "") > 2000:
+            return web.json_response(
+                {"error": {"message": "(#100) Length of param message[text] must be less than or equal to 2000", "type": "OAuthException", "code": 100}},
+                status=400,
+            )
+        self.graph.append(
+            Captured(request.path, dict(request.query), dict(request.headers), json=body)
+        )
+        return web.json_response({"recipient_id": recipient, "message_id": "m_" + uuid.uuid4().hex})

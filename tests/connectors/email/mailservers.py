@@ -1,0 +1,206 @@
+"""Real local mail servers for the email channel tests: a throw-away Dovecot (IMAP, with IDLE)
+and an aiosmtpd SMTP server that captures what the connector sends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import imaplib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+USER = "support@example.test"
+PASSWORD = "s3cret-test-pass"
+
+DOVECOT_CONF = """
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+first_valid_uid = 0
+mail_location = maildir:{root}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={root}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Dovecot:
+    """Foreground dovecot (`dovecot -F -c conf`) in a temp dir on a free port."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="ca-dovecot-"))
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        os.chmod(self.root, 0o755)
+        if os.geteuid() == 0:
+            login_user, internal_user = "dovenull", "dovecot"
+            mail_owner = pwd.getpwnam("nobody")
+        else:
+            login_user = internal_user = pwd.getpwuid(os.geteuid()).pw_name
+            mail_owner = pwd.getpwuid(os.geteuid())
+        for sub in ("mail", "home"):
+            (self.root / sub).mkdir()
+            os.chown(self.root / sub, mail_owner.pw_uid, mail_owner.pw_gid)
+        (self.root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+        conf = self.root / "dovecot.conf"
+        conf.write_text(
+            DOVECOT_CONF.format(
+                root=self.root,
+                port=self.port,
+                login_user=login_user,
+                internal_user=internal_user,
+                uid=mail_owner.pw_uid,
+                gid=mail_owner.pw_gid,
+            )
+        )
+        self.proc = subprocess.Popen(
+            [binary, "-F", "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise RuntimeError(f"dovecot exited: {err} {self.log()}")
+            with contextlib.suppress(OSError):
+                imaplib.IMAP4("127.0.0.1", self.port, timeout=2).logout()
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"dovecot did not listen: {self.log()}")
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text() if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # what a visitor's mail provider does: deliver into the mailbox
+    def client(self) -> imaplib.IMAP4:
+        imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        imap.login(USER, PASSWORD)
+        return imap
+
+    def deliver(self, raw: bytes) -> None:
+        imap = self.client()
+        try:
+            typ, data = imap.append("INBOX", None, None, raw)
+            assert typ == "OK", data
+        finally:
+            imap.logout()
+
+    def flags(self) -> list[tuple[str, str]]:
+        """(Message-ID, FLAGS) of every mail in INBOX."""
+        imap = self.client()
+        try:
+            imap.select("INBOX")
+            _, data = imap.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        finally:
+            imap.logout()
+        out = []
+        for item in data:
+            if isinstance(item, tuple):
+                flags = item[0].decode()
+                message_id = message_from_bytes(item[1]).get("Message-ID", "")
+                out.append((message_id.strip(), flags))
+        return out
+
+
+@dataclass
+class Captured:
+    envelope_from: str
+    rcpt_tos: list[str]
+    message: Message
+    raw: bytes
+
+
+@dataclass
+class SmtpSink:
+    """aiosmtpd handler: captures mail, or refuses with a temporary error while `fail` is set."""
+
+    received: list[Captured] = field(default_factory=list)
+    fail: int = 0  # how many next DATA commands to refuse with 451
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.fail:
+            self.fail -= 1
+            return "451 4.3.0 try again later"
+        raw = envelope.original_content or b""
+        self.received.append(
+            Captured(
+                envelope_from=str(envelope.mail_from),
+                rcpt_tos=list(envelope.rcpt_tos),
+                message=message_from_bytes(raw),
+                raw=raw,
+            )
+        )
+        return "250 OK"
+
+    async def wait_for(self, count: int, timeout: float = 15.0) -> list[Captured]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return self.received
+
+
+def start_smtp() -> tuple[Controller, SmtpSink]:
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller, sink

@@ -1,0 +1,205 @@
+"""The email channel against real servers: Dovecot (IMAP + IDLE) in, aiosmtpd out."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from email.message import Message
+
+from conftest import SOURCE, FakeAgent
+from mailservers import USER, Dovecot, SmtpSink
+from mails import VISITOR, visitor_mail
+
+from connectors.email.channel import EmailInput
+from connectors.email.config import EmailConfig
+from connectors.email.poller import EmailPoller
+from connectors.email.smtp import SmtpSender
+from connectors.email.store import EmailStore
+
+QUESTION = """Hi,
+
+Can I return a jacket I bought three weeks ago?
+
+Best regards,
+Anna
+
+On Mon, 2 Nov 2026 at 09:12, Someone Else <someone@visitor.test> wrote:
+> Just buy it, you can always send it back.
+"""
+
+
+async def wait_flagged(dovecot: Dovecot, count: int, timeout: float = 15.0) -> list[str]:
+    """Flags of every mail, once `count` of them carry the agent's keyword."""
+    deadline = time.monotonic() + timeout
+    while True:
+        flags = [f for _, f in await asyncio.to_thread(dovecot.flags)]
+        done = [f for f in flags if "$CustomerAgent" in f]
+        if len(done) >= count or time.monotonic() > deadline:
+            return flags
+        await asyncio.sleep(0.1)
+
+
+def start_channel(config: EmailConfig, agent: FakeAgent) -> EmailInput:
+    channel = EmailInput(config)
+    channel._sender = SmtpSender(config, retry_base_s=0.01)
+    channel.start(agent)
+    return channel
+
+
+def parts(message: Message) -> dict[str, str]:
+    out = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            out[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
+    return out
+
+
+async def test_question_gets_threaded_answer_with_source(dovecot, smtp: SmtpSink, config, agent):
+    raw, message_id = visitor_mail(QUESTION)
+    dovecot.deliver(raw)
+    channel = start_channel(config, agent)
+    try:
+        received = await smtp.wait_for(1)
+        flags = await wait_flagged(dovecot, 1)
+    finally:
+        await channel.stop()
+
+    assert len(received) == 1
+    # the agent saw only the new text: no quoted history, no signature
+    assert agent.calls[0][1] == "Hi,\n\nCan I return a jacket I bought three weeks ago?"
+    assert agent.calls[0][2]["email"]["from"] == VISITOR
+    reply = received[0]
+    assert reply.rcpt_tos == [VISITOR]
+    assert reply.envelope_from == USER
+    msg = reply.message
+    assert msg["Subject"] == "Re: Returning a jacket"
+    assert msg["In-Reply-To"] == message_id
+    assert msg["References"] == message_id
+    assert msg["Auto-Submitted"] == "auto-replied"
+    body = parts(msg)
+    assert "Answer to: Hi," in body["text/plain"]
+    assert SOURCE["url"] in body["text/plain"]
+    assert f'<a href="{SOURCE["url"]}">{SOURCE["title"]}</a>' in body["text/html"]
+    # flagged only now, as answered
+    assert len(flags) == 1
+    assert "\\Seen" in flags[0] and "\\Answered" in flags[0]
+
+
+async def test_follow_up_within_window_continues_conversation(dovecot, smtp, config, agent):
+    raw, first_id = visitor_mail("Can I return a jacket?")
+    dovecot.deliver(raw)
+    channel = start_channel(config, agent)
+    try:
+        first_reply = (await smtp.wait_for(1))[0].message
+        reply_id = first_reply["Message-ID"]
+        follow_up, _ = visitor_mail(
+            "And do you refund the shipping costs?\n\n"
+            "On Tue, 3 Nov 2026, Example Support <support@example.test> wrote:\n"
+            "> Answer to: Can I return a jacket?\n",
+            subject="Re: Returning a jacket",
+            in_reply_to=reply_id,
+            references=f"{first_id} {reply_id}",
+        )
+        dovecot.deliver(follow_up)  # arrives while the poller IDLEs
+        received = await smtp.wait_for(2)
+    finally:
+        await channel.stop()
+
+    assert len(received) == 2
+    (first_conv, _, _), (second_conv, text, _) = agent.calls
+    assert second_conv == first_conv
+    assert text == "And do you refund the shipping costs?"
+    second = received[1].message
+    assert second["Subject"] == "Re: Returning a jacket"
+    assert second["References"].split() == [first_id, reply_id, second["In-Reply-To"]]
+
+
+async def test_follow_up_after_window_starts_new_conversation(dovecot, smtp, config, agent):
+    now = [1_000_000.0]
+    store = EmailStore(config.state_path)
+    channel = EmailInput(config)
+    poller = EmailPoller(
+        config, store, SmtpSender(config), channel.make_handler(agent), clock=lambda: now[0]
+    )
+    task = asyncio.create_task(poller.run())
+    try:
+        raw, first_id = visitor_mail("Can I return a jacket?")
+        dovecot.deliver(raw)
+        reply_id = (await smtp.wait_for(1))[0].message["Message-ID"]
+        now[0] += 73 * 3600  # three days and an hour later
+        late, _ = visitor_mail(
+            "One more question about it", in_reply_to=reply_id, references=f"{first_id} {reply_id}"
+        )
+        dovecot.deliver(late)
+        received = await smtp.wait_for(2)
+    finally:
+        poller.stop()
+        await asyncio.wait_for(task, 10)
+        store.close()
+    assert len(received) == 2
+    assert agent.calls[0][0] != agent.calls[1][0]
+    # still threaded for the visitor's mail client, though a new conversation for the agent
+    assert received[1].message["In-Reply-To"] != received[0].message["In-Reply-To"]
+
+
+async def test_forged_duplicate_is_answered_once(dovecot, smtp, config, agent):
+    raw, message_id = visitor_mail("Can I return a jacket?")
+    dovecot.deliver(raw)
+    dovecot.deliver(raw)  # same Message-ID twice in one batch
+    channel = start_channel(config, agent)
+    try:
+        await smtp.wait_for(1)
+        await wait_flagged(dovecot, 2)
+        dovecot.deliver(raw)  # and once more, later, as a platform retry would
+        flags = await wait_flagged(dovecot, 3)
+    finally:
+        await channel.stop()
+    assert len(smtp.received) == 1
+    assert len(agent.calls) == 1
+    assert all("\\Seen" in f for f in flags)
+
+
+async def test_auto_replies_bounces_and_lists_are_not_answered(dovecot, smtp, config, agent):
+    ignored = [
+        visitor_mail("I am out of office.", headers={"Auto-Submitted": "auto-replied"})[0],
+        visitor_mail("Weekly digest", headers={"List-Id": "<news.lists.visitor.test>"})[0],
+        visitor_mail("Bulk", headers={"Precedence": "bulk"})[0],
+        visitor_mail("Delivery failed", sender="MAILER-DAEMON@visitor.test")[0],
+        visitor_mail("Loop", sender=USER)[0],
+    ]
+    for raw in ignored:
+        dovecot.deliver(raw)
+    real, real_id = visitor_mail("Can I return a jacket?")
+    dovecot.deliver(real)
+    channel = start_channel(config, agent)
+    try:
+        await smtp.wait_for(1)
+        flags = await wait_flagged(dovecot, len(ignored) + 1)
+    finally:
+        await channel.stop()
+    assert len(smtp.received) == 1
+    assert smtp.received[0].message["In-Reply-To"] == real_id
+    assert [text for _, text, _ in agent.calls] == ["Can I return a jacket?"]
+    assert sum("\\Answered" in f for f in flags) == 1
+    assert all("\\Seen" in f for f in flags)
+
+
+async def test_reply_language_and_options_follow_the_agent(dovecot, smtp, config):
+    agent = FakeAgent(
+        language="nl",
+        buttons=[{"title": "Retourneren", "payload": "/x"}, {"title": "Ruilen", "payload": "/y"}],
+    )
+    dovecot.deliver(visitor_mail("Ik wil iets terugsturen", subject="Vraag")[0])
+    channel = start_channel(config, agent)
+    try:
+        received = await smtp.wait_for(1)
+    finally:
+        await channel.stop()
+    msg = received[0].message
+    assert msg["Subject"] == "Re: Vraag"
+    assert msg["Content-Language"] == "nl"
+    text = parts(msg)["text/plain"]
+    assert "U kunt antwoorden met een van deze opties:\n- Retourneren\n- Ruilen" in text
+    assert re.search(r'<html lang="nl">', parts(msg)["text/html"])
