@@ -361,9 +361,7 @@ class WebChatInput(InputChannel):
                 "role": str(data.get("role") or "customer support"),
                 "avatar_url": avatar if avatar.startswith(("https://", "http://", "/")) else None,
                 "sample_questions": {
-                    str(k): [str(q) for q in v]
-                    for k, v in samples.items()
-                    if isinstance(v, list)
+                    str(k): [str(q) for q in v] for k, v in samples.items() if isinstance(v, list)
                 },
             }
         return self._profile

@@ -49,10 +49,12 @@ class ScriptedAgent:
                 BotUttered(
                     "Returns are free within 30 days.\n\nKeep the receipt.",
                     {
-                        "buttons": [{"title": "Shipping", "payload": "/choose{\"t\":\"ship\"}"}],
+                        "buttons": [{"title": "Shipping", "payload": '/choose{"t":"ship"}'}],
                         "custom": {
                             "kind": "answer",
-                            "sources": [{"title": "Returns", "url": "https://help.example/returns"}],
+                            "sources": [
+                                {"title": "Returns", "url": "https://help.example/returns"}
+                            ],
                             "language": "en",
                             "options": [],
                             "why": {"decision": "answer", "chunks": []},
@@ -67,8 +69,11 @@ class ScriptedAgent:
 
 def make_app(profile: Path | None = None, **creds: Any):
     channel = WebChatInput.from_credentials(
-        {"cors_origins": ["https://shop.example"], "profile": str(profile) if profile else None,
-         **creds}
+        {
+            "cors_origins": ["https://shop.example"],
+            "profile": str(profile) if profile else None,
+            **creds,
+        }
     )
     app = configure_app(input_channels=[channel], enable_api=False, use_uvloop=False)
     agent = ScriptedAgent()
@@ -90,9 +95,12 @@ def post(app, body: Any, headers: dict[str, str] | None = None, raw: bytes | Non
 
 
 def msg(text: str = "How do returns work?", cid: str = CID, **meta: Any) -> dict[str, Any]:
-    return {"conversation_id": cid, "message": text,
-            "metadata": meta or {"languages": ["nl-NL", "nl", "en"],
-                                 "page_url": "https://shop.example/faq"}}
+    return {
+        "conversation_id": cid,
+        "message": text,
+        "metadata": meta
+        or {"languages": ["nl-NL", "nl", "en"], "page_url": "https://shop.example/faq"},
+    }
 
 
 def test_reply_merges_text_buttons_and_custom_into_one_message(stack):
@@ -104,7 +112,7 @@ def test_reply_merges_text_buttons_and_custom_into_one_message(stack):
     assert len(body["messages"]) == 1
     m = body["messages"][0]
     assert m["text"] == "Returns are free within 30 days.\n\nKeep the receipt."
-    assert m["buttons"] == [{"title": "Shipping", "payload": "/choose{\"t\":\"ship\"}"}]
+    assert m["buttons"] == [{"title": "Shipping", "payload": '/choose{"t":"ship"}'}]
     assert m["custom"]["kind"] == "answer"
     assert m["custom"]["sources"] == [{"title": "Returns", "url": "https://help.example/returns"}]
     assert "why" not in m["custom"]  # show-why off: never reaches a visitor
@@ -113,14 +121,19 @@ def test_reply_merges_text_buttons_and_custom_into_one_message(stack):
     received = agent.received[0]
     assert received.sender_id == CID
     assert received.input_channel == "webchat"
-    assert received.metadata == {"languages": ["nl-NL", "nl", "en"],
-                                 "page_url": "https://shop.example/faq"}
+    assert received.metadata == {
+        "languages": ["nl-NL", "nl", "en"],
+        "page_url": "https://shop.example/faq",
+    }
 
 
 def test_metadata_is_filtered_to_known_well_formed_keys(stack):
     app, _, agent = stack
-    bad_meta = {"languages": ["nl", "<script>", 5, "x" * 80], "page_url": "javascript:alert(1)",
-                "slots": {"handoff_active": True}}
+    bad_meta = {
+        "languages": ["nl", "<script>", 5, "x" * 80],
+        "page_url": "javascript:alert(1)",
+        "slots": {"handoff_active": True},
+    }
     resp = post(app, {"conversation_id": CID, "message": "hi", "metadata": bad_meta})
     assert resp.status == 200
     assert agent.received[0].metadata == {"languages": ["nl"]}
@@ -162,7 +175,9 @@ def test_wrong_origin_is_refused_without_cors_headers(stack):
     assert resp.status == 403
     assert "access-control-allow-origin" not in resp.headers
     assert agent.received == []
-    _, cfg = app.test_client.get("/webhooks/webchat/config", headers={"Origin": "https://evil.example"})
+    _, cfg = app.test_client.get(
+        "/webhooks/webchat/config", headers={"Origin": "https://evil.example"}
+    )
     assert cfg.status == 403
     _, polled = app.test_client.get(
         f"/webhooks/webchat/poll?conversation_id={CID}", headers={"Origin": "https://evil.example"}
@@ -226,8 +241,10 @@ def test_human_takeover_reaches_the_widget_through_the_outbox(stack):
     _, resp = app.test_client.get(f"/webhooks/webchat/poll?conversation_id={CID}")
     assert resp.status == 200
     assert resp.json["messages"] == [
-        {"text": "Hi, Sam here. Let me check your order.",
-         "custom": {"kind": "human", "agent": {"name": "Sam"}, "language": "en"}}
+        {
+            "text": "Hi, Sam here. Let me check your order.",
+            "custom": {"kind": "human", "agent": {"name": "Sam"}, "language": "en"},
+        }
     ]
     # drained: a second poll is empty, and other conversations never saw it
     _, again = app.test_client.get(f"/webhooks/webchat/poll?conversation_id={CID}")
@@ -240,7 +257,7 @@ def test_config_serves_profile_and_flags(tmp_path, monkeypatch):
     monkeypatch.delenv("CUSTOMER_AGENT_SHOW_WHY", raising=False)
     profile = tmp_path / "agent_profile.yml"
     profile.write_text(
-        "name: Noor\nrole: customer support\navatar_url: \"javascript:alert(1)\"\n"
+        'name: Noor\nrole: customer support\navatar_url: "javascript:alert(1)"\n'
         "sample_questions:\n  en: ['How do returns work?']\n  nl: ['Hoe werkt retourneren?']\n",
         encoding="utf-8",
     )
@@ -291,9 +308,11 @@ def test_static_files_are_whitelisted(stack):
 
 def test_merge_message_drops_malformed_buttons_and_non_dict_custom():
     merged = merge_message(
-        {"text": "Pick one", "buttons": [{"title": "A", "payload": "/a"}, {"title": "no payload"},
-                                         "junk"],
-         "custom": "not a dict"},
+        {
+            "text": "Pick one",
+            "buttons": [{"title": "A", "payload": "/a"}, {"title": "no payload"}, "junk"],
+            "custom": "not a dict",
+        },
         show_why=False,
     )
     assert merged == {"text": "Pick one", "buttons": [{"title": "A", "payload": "/a"}]}
