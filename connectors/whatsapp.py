@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -116,6 +117,25 @@ class TwilioConfig:
     @property
     def messages_url(self) -> str:
         return f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+
+
+class FormParams(dict[str, list[str]]):
+    """A form body with blank values kept: Twilio signs `Body=` of a media message too, and
+    Sanic's `request.form` would drop it. `getall` is what `RequestValidator` looks for."""
+
+    @classmethod
+    def parse(cls, request: Request) -> FormParams:
+        if request.content_type.split(";")[0].strip() != "application/x-www-form-urlencoded":
+            return cls()
+        text = (request.body or b"").decode("utf-8", errors="replace")
+        return cls(parse_qs(text, keep_blank_values=True))
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
+
+    def first(self, name: str) -> str | None:
+        values = super().get(name)
+        return values[0] if values else None
 
 
 class WhatsAppOutput(OutputChannel):
@@ -286,13 +306,13 @@ class WhatsAppInput(InputChannel):
             return f"{proto.strip()}://{host.strip()}{request.path}{query}"
         return request.url
 
-    def is_authentic(self, request: Request) -> bool:
+    def is_authentic(self, request: Request, form: FormParams) -> bool:
         signature = request.headers.get("X-Twilio-Signature")
         if not self.config.auth_token or not signature:
             return False
         try:
             validator = RequestValidator(self.config.auth_token)
-            return bool(validator.validate(self.public_url(request), request.form, signature))
+            return bool(validator.validate(self.public_url(request), form, signature))
         except Exception:
             logger.warning("could not verify X-Twilio-Signature; rejecting", exc_info=True)
             return False
@@ -306,11 +326,11 @@ class WhatsAppInput(InputChannel):
 
         @bp.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            if self.config.missing or not self.is_authentic(request):
+            form = FormParams.parse(request)
+            if self.config.missing or not self.is_authentic(request, form):
                 return response.text("invalid or missing X-Twilio-Signature", HTTPStatus.FORBIDDEN)
-            form = request.form
-            sid = form.get("MessageSid") or form.get("SmsMessageSid")
-            sender = form.get("From") or ""
+            sid = form.first("MessageSid") or form.first("SmsMessageSid")
+            sender = form.first("From") or ""
             if not sid or not sender:
                 return response.text("MessageSid and From are required", HTTPStatus.BAD_REQUEST)
             ok = response.text(EMPTY_TWIML, content_type="text/xml")
@@ -332,16 +352,17 @@ class WhatsAppInput(InputChannel):
 
     async def _handle(
         self,
-        form: Any,
+        form: FormParams,
         sid: str,
         sender: str,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         output = WhatsAppOutput(self.config, self.senders, self.window_closed_handlers)
-        text = (form.get("Body") or "").strip()
+        text = (form.first("Body") or "").strip()
         record = await self.senders.get(CHANNEL, sender)
         if not text:
-            has_media = int(form.get("NumMedia") or 0) > 0 or form.get("Latitude") is not None
+            num_media = form.first("NumMedia") or "0"
+            has_media = (num_media.isdigit() and int(num_media) > 0) or "Latitude" in form
             if has_media:
                 await output.deliver(sender, phrase("text_only", record.language))
             return
@@ -351,7 +372,7 @@ class WhatsAppInput(InputChannel):
         metadata = {
             "channel": CHANNEL,
             "message_id": sid,
-            "profile_name": form.get("ProfileName"),
+            "profile_name": form.first("ProfileName"),
         }
         await on_new_message(
             UserMessage(
