@@ -244,11 +244,14 @@ class WebChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Called by `rasa run`; show-why follows CUSTOMER_AGENT_SHOW_WHY unless set here."""
+        """Called by `rasa run`. Show-why follows CUSTOMER_AGENT_SHOW_WHY unless set here; sites
+        listed in CUSTOMER_AGENT_WEBCHAT_ORIGINS (comma-separated) are added to `cors_origins`."""
         creds = credentials or {}
         origins = creds.get("cors_origins") or []
         if isinstance(origins, str):
-            origins = [o.strip() for o in origins.split(",") if o.strip()]
+            origins = origins.split(",")
+        origins = [*origins, *os.environ.get("CUSTOMER_AGENT_WEBCHAT_ORIGINS", "").split(",")]
+        origins = [str(o).strip() for o in origins if str(o).strip()]
         show_why = creds.get("show_why")
         profile = creds.get("profile")
         return cls(
