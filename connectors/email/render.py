@@ -134,8 +134,8 @@ def build_reply(
         msg["References"] = " ".join([*[r for r in references if r != in_reply_to], in_reply_to])
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Loop"] = from_address
-    if content.language:
-        msg["Content-Language"] = content.language
     msg.set_content(render_text(content))
     msg.add_alternative(render_html(content), subtype="html")
+    if content.language:  # after set_content, which resets Content-* headers
+        msg["Content-Language"] = content.language
     return msg

@@ -52,7 +52,8 @@ def parts(message: Message) -> dict[str, str]:
     for part in message.walk():
         if part.get_content_maintype() == "text":
             payload = part.get_payload(decode=True)
-            out[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
+            text = payload.decode(part.get_content_charset() or "utf-8")
+            out[part.get_content_type()] = text.replace("\r\n", "\n")
     return out
 
 
