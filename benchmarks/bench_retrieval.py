@@ -129,8 +129,11 @@ def main() -> int:
     ap.add_argument("--sweep", action="store_true", help="print an alpha sweep on the dev half")
     ap.add_argument("--alpha", type=float, default=None, help="hybrid alpha (default: store's)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
-    ap.add_argument("--cache", type=Path,
-                    help="reuse this embedding cache (tuning runs; ingest figures then not cold)")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        help="reuse this embedding cache (tuning runs; ingest figures then not cold)",
+    )
     args = ap.parse_args()
 
     pages = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
@@ -194,10 +197,14 @@ def main() -> int:
         "quality": results,
     }  # fmt: skip
     print(f"\npages {len(pages)} ({len(docs)} documents en+nl), chunks {written}")
-    print(f"ingest {ingest_s:.1f} s: {figures['docs_per_s']} documents/s, "
-          f"{figures['chunks_per_s']} chunks/s; index on disk {figures['index_mb']} MB")
-    print(f"re-sync unchanged: {resync_s:.2f} s ({100 * resync_s / ingest_s:.2f}% of first ingest),"
-          f" {rewritten} chunks rewritten")
+    print(
+        f"ingest {ingest_s:.1f} s: {figures['docs_per_s']} documents/s, "
+        f"{figures['chunks_per_s']} chunks/s; index on disk {figures['index_mb']} MB"
+    )
+    print(
+        f"re-sync unchanged: {resync_s:.2f} s ({100 * resync_s / ingest_s:.2f}% of first ingest),"
+        f" {rewritten} chunks rewritten"
+    )
     print(f"search k=10 (hybrid): p50 {figures['search_p50_ms']} ms, "
           f"p95 {figures['search_p95_ms']} ms over {len(lat_ms)} queries")  # fmt: skip
     for split in ("dev", "test"):
