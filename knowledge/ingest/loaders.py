@@ -130,6 +130,9 @@ def pdf_to_text(data: bytes) -> tuple[str, str]:
     text = "\n\n".join(p for p in pages if p)
     if not text:
         raise ExtractionError("PDF has no extractable text (scanned?)")
+    if not title.strip():  # most PDFs lack a /Title: a short first line is the best guess
+        first = text.strip().splitlines()[0].strip()
+        title = first if len(first) <= 80 else ""
     return title.strip(), text
 
 
@@ -143,18 +146,22 @@ def docx_to_text(data: bytes) -> tuple[str, str]:
         raise ExtractionError(f"unreadable DOCX: {exc}") from exc
     title = (document.core_properties.title or "").strip()
     lines: list[str] = []
+    number = 0
     for para in document.paragraphs:
         text = " ".join(para.text.split())
         if not text:
             continue
         style = para.style.name if para.style is not None else ""
+        if not style.startswith("List Number"):
+            number = 0
         if style == "Title":
             title = title or text
             lines.append(f"# {text}")
         elif style.startswith("Heading ") and style[8:].isdigit():
             lines.append(f"{'#' * min(int(style[8:]), 6)} {text}")
         elif style.startswith("List Number"):
-            lines.append(f"1. {text}")
+            number += 1
+            lines.append(f"{number}. {text}")
         elif style.startswith("List"):
             lines.append(f"- {text}")
         else:
