@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -43,10 +45,12 @@ class PlatformStub:
         account_sid: str = "AC" + "0" * 32,
         auth_token: str = "twilio-token",
         page_token: str = "page-token",
+        app_secret: str | None = None,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.page_token = page_token
+        self.app_secret = app_secret  # when set, appsecret_proof is required (as Meta does)
         self.twilio: list[Captured] = []
         self.graph: list[Captured] = []
         self.attempts = 0  # every request, failed or not
@@ -88,9 +92,9 @@ class PlatformStub:
         return None
 
     async def _twilio(self, request: web.Request) -> web.Response:
-        expected = "Basic " + base64.b64encode(
-            f"{self.account_sid}:{self.auth_token}".encode()
-        ).decode()
+        expected = (
+            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        )
         if request.headers.get("Authorization") != expected:
             return web.json_response(
                 {"code": 20003, "message": "Authenticate", "status": 401}, status=401
@@ -106,13 +110,21 @@ class PlatformStub:
         failure = self._scripted_failure()
         if failure is not None:
             return failure
-        if "To" not in form or "Body" not in form or not ({"From", "MessagingServiceSid"} & form.keys()):
+        if (
+            "To" not in form
+            or "Body" not in form
+            or not ({"From", "MessagingServiceSid"} & form.keys())
+        ):
             return web.json_response(
                 {"code": 21604, "message": "A 'To' phone number is required.", "status": 400}, 400
             )
         if len(form["Body"]) > 1600:
             return web.json_response(
-                {"code": 21617, "message": "The concatenated message body exceeds the 1600 character limit.", "status": 400},
+                {
+                    "code": 21617,
+                    "message": "The concatenated message body exceeds the 1600 character limit.",
+                    "status": 400,
+                },
                 400,
             )
         self.twilio.append(
@@ -149,6 +161,21 @@ class PlatformStub:
                 },
                 status=400,
             )
+        if self.app_secret is not None:
+            proof = hmac.new(
+                self.app_secret.encode(), self.page_token.encode(), hashlib.sha256
+            ).hexdigest()
+            if request.query.get("appsecret_proof") != proof:
+                return web.json_response(
+                    {
+                        "error": {
+                            "message": "Invalid appsecret_proof provided in the API argument",
+                            "type": "GraphMethodException",
+                            "code": 100,
+                        }
+                    },
+                    status=400,
+                )
         body = await request.json()
         failure = self._scripted_failure()
         if failure is not None:
@@ -157,12 +184,24 @@ class PlatformStub:
         message = body.get("message") or {}
         if not recipient or not (message.get("text") or message.get("attachment")):
             return web.json_response(
-                {"error": {"message": "(#100) param missing", "type": "OAuthException", "code": 100}},
+                {
+                    "error": {
+                        "message": "(#100) param missing",
+                        "type": "OAuthException",
+                        "code": 100,
+                    }
+                },
                 status=400,
             )
         if len(message.get("text") or "") > 2000:
             return web.json_response(
-                {"error": {"message": "(#100) Length of param message[text] must be less than or equal to 2000", "type": "OAuthException", "code": 100}},
+                {
+                    "error": {
+                        "message": "(#100) Length of param message[text] must be <= 2000",
+                        "type": "OAuthException",
+                        "code": 100,
+                    }
+                },
                 status=400,
             )
         self.graph.append(
