@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     weaviate_url: str | None = Field(default=None, validation_alias="WEAVIATE_URL")
     weaviate_api_key: SecretStr | None = Field(default=None, validation_alias="WEAVIATE_API_KEY")
     weaviate_collection: str = "CustomerAgentChunk"
+    weaviate_grpc_port: int = Field(default=50051, description="gRPC port (self-hosted Weaviate)")
 
     # OpenAI-compatible endpoints (OpenAI, Azure, vLLM, Ollama, llama.cpp server)
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")

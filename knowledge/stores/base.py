@@ -13,6 +13,7 @@ The fused score is therefore comparable across queries, which the answer chain t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -21,6 +22,15 @@ from knowledge.types import Chunk, SearchHit
 
 DEFAULT_ALPHA = 0.6  # weight of the vector side for same-language chunks (tuned on gnome-help)
 KEYWORD_SATURATION = 0.5  # share of the best BM25 score a match needs to count half
+
+
+def fingerprint(chunk: Chunk) -> str:
+    """Everything stored about a chunk: an equal fingerprint means there is nothing to write."""
+    payload = "\x1f".join(
+        [chunk.source, chunk.doc_id, chunk.title, chunk.url, chunk.language,
+         "\x1e".join(chunk.heading_path), chunk.text, chunk.content_hash]
+    )  # fmt: skip
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 @runtime_checkable

@@ -23,7 +23,7 @@ import pyarrow as pa
 from langchain_core.embeddings import Embeddings
 
 from knowledge.embeddings import model_id, score_bounds
-from knowledge.stores.base import DEFAULT_ALPHA, Candidate, fuse
+from knowledge.stores.base import DEFAULT_ALPHA, Candidate, fingerprint, fuse
 from knowledge.stores.embedding_cache import EmbeddingCache
 from knowledge.types import Chunk, SearchHit
 
@@ -66,17 +66,6 @@ def where_clause(
 
 def table_name(model: str) -> str:
     return "chunks__" + re.sub(r"[^A-Za-z0-9]+", "_", model).strip("_").lower()
-
-
-def fingerprint(chunk: Chunk) -> str:
-    """Everything that is stored about a chunk: an equal fingerprint means nothing to write."""
-    import hashlib
-
-    payload = "\x1f".join(
-        [chunk.source, chunk.doc_id, chunk.title, chunk.url, chunk.language,
-         "\x1e".join(chunk.heading_path), chunk.text, chunk.content_hash]
-    )  # fmt: skip
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 class LanceChunkStore:
