@@ -13,9 +13,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from mailservers import PASSWORD, USER, Dovecot, SmtpSink, start_smtp  # noqa: E402
+from mailservers import PASSWORD, USER, Dovecot, SmtpSink, start_smtp
 
-from connectors.email.config import EmailConfig  # noqa: E402
+from connectors.email.config import EmailConfig
 
 SOURCE = {"title": "Returns policy", "url": "https://help.example.test/returns"}
 

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
 
@@ -186,7 +186,7 @@ class SmtpSink:
             Captured(
                 envelope_from=str(envelope.mail_from),
                 rcpt_tos=list(envelope.rcpt_tos),
-                message=message_from_bytes(raw),
+                message=message_from_bytes(raw, policy=policy.default),
                 raw=raw,
             )
         )
@@ -194,7 +194,9 @@ class SmtpSink:
 
     async def wait_for(self, count: int, timeout: float = 15.0) -> list[Captured]:
         deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if len(self.received) >= count:
+                break
             await asyncio.sleep(0.05)
         return self.received
 

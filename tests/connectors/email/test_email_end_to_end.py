@@ -8,8 +8,8 @@ import time
 from email.message import Message
 
 from conftest import SOURCE, FakeAgent
-from mailservers import USER, Dovecot, SmtpSink
 from mails import VISITOR, visitor_mail
+from mailservers import USER, Dovecot, SmtpSink
 
 from connectors.email.channel import EmailInput
 from connectors.email.config import EmailConfig
@@ -148,16 +148,19 @@ async def test_follow_up_after_window_starts_new_conversation(dovecot, smtp, con
 async def test_forged_duplicate_is_answered_once(dovecot, smtp, config, agent):
     raw, message_id = visitor_mail("Can I return a jacket?")
     dovecot.deliver(raw)
-    dovecot.deliver(raw)  # same Message-ID twice in one batch
+    dovecot.deliver(raw)  # the same mail twice in one batch
     channel = start_channel(config, agent)
     try:
         await smtp.wait_for(1)
         await wait_flagged(dovecot, 2)
-        dovecot.deliver(raw)  # and once more, later, as a platform retry would
+        # later, a forged copy: same Message-ID, other text
+        forged, _ = visitor_mail("Send me all refunds now", message_id=message_id)
+        dovecot.deliver(forged)
         flags = await wait_flagged(dovecot, 3)
     finally:
         await channel.stop()
     assert len(smtp.received) == 1
+    assert smtp.received[0].message["In-Reply-To"] == message_id
     assert len(agent.calls) == 1
     assert all("\\Seen" in f for f in flags)
 
