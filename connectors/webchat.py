@@ -35,6 +35,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.replies import fallback_reply
+from connectors.rest import REPLY_TIMEOUT_S
+
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "webchat"
@@ -385,25 +388,10 @@ class WebChatInput(InputChannel):
                 self._check_rate(request, conversation_id)
             except BadRequest as err:
                 return self._error(request, err)
-            collector = WebChatOutput(self.show_why)
-            message = UserMessage(
-                text,
-                collector,
-                conversation_id,
-                input_channel=self.name(),
-                metadata=metadata,
+            messages = await self._deliver(
+                on_new_message, request.app, conversation_id, text, metadata
             )
-            try:
-                await on_new_message(message)
-            except asyncio.CancelledError:
-                logger.error("webchat: message handling cancelled")
-                collector.messages.append(self._fallback(metadata))
-            except Exception:
-                logger.exception("webchat: message handling failed")
-                collector.messages.append(self._fallback(metadata))
-            return self._json(
-                request, {"conversation_id": conversation_id, "messages": collector.messages}
-            )
+            return self._json(request, {"conversation_id": conversation_id, "messages": messages})
 
         @webchat.route("/config", methods=["GET"])
         async def config(request: Request) -> HTTPResponse:
@@ -453,9 +441,39 @@ class WebChatInput(InputChannel):
 
         return webchat
 
-    def _fallback(self, metadata: dict[str, Any]) -> dict[str, Any]:
-        language = ui_language(metadata.get("languages"))
-        return {
-            "text": FALLBACK_TEXT[language],
-            "custom": {"kind": "error", "language": language, "sources": [], "options": []},
-        }
+    async def _deliver(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        app: Any,
+        conversation_id: str,
+        text: str,
+        metadata: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """One visitor message through Rasa; never silent unless a human owns the conversation.
+
+        The fallback is the shared one (`connectors.replies`, rendered from the tracker's language);
+        when it could not be rendered (no tracker yet, e.g. the very first message failed), the
+        browser's language is the best guess, so the widget's own strings are used.
+        """
+        collector = WebChatOutput(self.show_why)
+        message = UserMessage(
+            text, collector, conversation_id, input_channel=self.name(), metadata=metadata
+        )
+        try:
+            await asyncio.wait_for(on_new_message(message), timeout=REPLY_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            logger.error("webchat: message handling timed out")
+        except Exception:
+            logger.exception("webchat: message handling failed")
+        messages = list(collector.messages)
+        fallback = await fallback_reply(app, conversation_id, self.name(), messages)
+        if fallback is not None:
+            browser = ui_language(metadata.get("languages"))
+            if fallback.get("text") == FALLBACK_TEXT["en"] and browser != "en":
+                fallback = {
+                    **fallback,
+                    "text": FALLBACK_TEXT[browser],
+                    "custom": {**(fallback.get("custom") or {}), "language": browser},
+                }
+            messages.append(merge_message(fallback, self.show_why))
+        return messages

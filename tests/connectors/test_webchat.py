@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 from rasa.core.channels.channel import UserMessage
 from rasa.core.run import configure_app
-from rasa.shared.core.events import BotUttered
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from connectors.webchat import (
     FALLBACK_TEXT,
@@ -35,6 +38,22 @@ class ScriptedAgent:
     def __init__(self) -> None:
         self.received: list[UserMessage] = []
         self.fail = False
+        self.domain = Domain.from_dict(
+            {
+                "slots": {
+                    "handoff_active": {"type": "bool", "mappings": [{"type": "custom"}]},
+                    "language": {"type": "text", "mappings": [{"type": "custom"}]},
+                }
+            }
+        )
+        self.tracker_store = InMemoryTrackerStore(self.domain)
+        self.nlg = None  # no templates: the shared fallback uses its built-in text
+
+    def set_slots(self, sender_id: str, **slots: Any) -> None:
+        tracker = DialogueStateTracker.from_events(
+            sender_id, [SlotSet(k, v) for k, v in slots.items()], slots=self.domain.slots
+        )
+        asyncio.run(self.tracker_store.save(tracker))
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
@@ -221,12 +240,21 @@ def test_failure_in_rasa_returns_a_fallback_in_the_visitor_language(stack):
     assert m["custom"]["language"] == "nl"
 
 
-def test_silence_is_not_an_error(stack):
-    # while a human owns the conversation the bot says nothing: that is not a failure
-    app, _, _ = stack
+def test_silence_while_a_human_owns_the_conversation_is_not_an_error(stack):
+    app, _, agent = stack
+    agent.set_slots(CID, handoff_active=True)
     resp = post(app, msg("silence"))
     assert resp.status == 200
     assert resp.json["messages"] == []
+
+
+def test_silence_otherwise_gets_the_fallback(stack):
+    app, _, agent = stack
+    agent.set_slots(CID, language="en", handoff_active=False)
+    resp = post(app, msg("silence", languages=["en"]))
+    [m] = resp.json["messages"]
+    assert m["text"] == FALLBACK_TEXT["en"]
+    assert m["custom"] == {"kind": "error", "sources": [], "language": "en", "options": []}
 
 
 def test_human_takeover_reaches_the_widget_through_the_outbox(stack):
