@@ -19,17 +19,27 @@ from knowledge.types import Chunk
 from tests.knowledge.fixtures.site import Site, html, make_docx, make_pdf, serve
 from tests.knowledge.fixtures.stores import RecordingStore
 
-DOCS = {"/", "/docs/shipping", "/docs/returns", "/docs/deep/refunds", "/from-sitemap",
-        "/files/warranty.pdf", "/files/manual.docx"}  # fmt: skip
+DOCS = {
+    "/",
+    "/docs/shipping",
+    "/docs/returns",
+    "/docs/deep/refunds",
+    "/from-sitemap",
+    "/files/warranty.pdf",
+    "/files/manual.docx",
+}
 
 
 def make_settings(tmp_path: Path, **kw: object) -> Settings:
     base: dict[str, object] = {
-        "data_dir": tmp_path / "data", "allow_private_networks": True,
-        "fetch_max_bytes": 100_000, "http_timeout_s": 2.0, "crawl_max_pages": 50,
-    }  # fmt: skip
+        "data_dir": tmp_path / "data",
+        "allow_private_networks": True,
+        "fetch_max_bytes": 100_000,
+        "http_timeout_s": 2.0,
+        "crawl_max_pages": 50,
+    }
     base.update(kw)
-    return Settings(_env_file=None, **base)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **base)  # type: ignore[arg-type,call-arg]
 
 
 @pytest.fixture
@@ -51,14 +61,16 @@ def registry(settings: Settings) -> Iterator[Registry]:
 
 
 def engine(store: object, registry: Registry, settings: Settings) -> SyncEngine:
-    return SyncEngine(store, registry, settings=settings, progress=False)  # type: ignore[arg-type]
+    return SyncEngine(store, registry, settings=settings, progress=False)  # type: ignore[arg-type,call-arg]
 
 
 def rel(site: Site, urls: set[str]) -> set[str]:
     return {u.removeprefix(site.base) for u in urls}
 
 
-def test_crawl_sync_resync_edit_and_removal(site: Site, settings: Settings, registry: Registry) -> None:
+def test_crawl_sync_resync_edit_and_removal(
+    site: Site, settings: Settings, registry: Registry
+) -> None:
     registry.add("crawl", site.base + "/", name="web")
     store = RecordingStore()
     eng = engine(store, registry, settings)
@@ -120,7 +132,9 @@ def test_crawl_of_loopback_refused_by_default(site: Site, tmp_path: Path) -> Non
     assert site.requests == []
 
 
-def test_unreachable_robots_keeps_the_index(site: Site, settings: Settings, registry: Registry) -> None:
+def test_unreachable_robots_keeps_the_index(
+    site: Site, settings: Settings, registry: Registry
+) -> None:
     registry.add("crawl", site.base + "/", name="web")
     store = RecordingStore()
     engine(store, registry, settings).sync()
@@ -133,7 +147,9 @@ def test_unreachable_robots_keeps_the_index(site: Site, settings: Settings, regi
     assert registry.stats(registry.require("web")).errors == 4  # 3 pages + the source
 
 
-def test_url_source_conditional_and_gone(site: Site, settings: Settings, registry: Registry) -> None:
+def test_url_source_conditional_and_gone(
+    site: Site, settings: Settings, registry: Registry
+) -> None:
     registry.add("url", site.base + "/docs/shipping", name="page")
     store = RecordingStore()
     eng = engine(store, registry, settings)
@@ -160,7 +176,9 @@ def write_corpus(root: Path) -> None:
     (root / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
 
 
-def test_directory_sync_edit_touch_delete(tmp_path: Path, settings: Settings, registry: Registry) -> None:
+def test_directory_sync_edit_touch_delete(
+    tmp_path: Path, settings: Settings, registry: Registry
+) -> None:
     root = tmp_path / "docs"
     write_corpus(root)
     registry.add("directory", str(root), name="files")
@@ -170,8 +188,12 @@ def test_directory_sync_edit_touch_delete(tmp_path: Path, settings: Settings, re
     first = eng.sync().sources[0]
     assert (first.added, len(first.errors)) == (4, 1)
     assert first.errors[0][0] == "broken.pdf"
-    assert store.doc_ids("files") == {"faq.md", "guides/notes.txt", "guides/warranty.pdf",
-                                      "guides/manual.docx"}  # fmt: skip
+    assert store.doc_ids("files") == {
+        "faq.md",
+        "guides/notes.txt",
+        "guides/warranty.pdf",
+        "guides/manual.docx",
+    }
     faq = next(c for c in store.rows.values() if c.doc_id == "faq.md")
     assert faq.url == "https://help.example.com/faq#opening-hours"
 
@@ -196,8 +218,9 @@ def test_directory_sync_edit_touch_delete(tmp_path: Path, settings: Settings, re
     assert set(registry.documents("files")) == {"faq.md", "guides/notes.txt", "guides/warranty.pdf"}
 
 
-def test_missing_directory_is_fatal_and_keeps_index(tmp_path: Path, settings: Settings,
-                                                    registry: Registry) -> None:  # fmt: skip
+def test_missing_directory_is_fatal_and_keeps_index(
+    tmp_path: Path, settings: Settings, registry: Registry
+) -> None:
     root = tmp_path / "docs"
     write_corpus(root)
     registry.add("directory", str(root), name="files")
@@ -210,8 +233,9 @@ def test_missing_directory_is_fatal_and_keeps_index(tmp_path: Path, settings: Se
     assert store.count("files") == n
 
 
-def test_index_lost_behind_our_back_is_rebuilt(tmp_path: Path, settings: Settings,
-                                               registry: Registry) -> None:  # fmt: skip
+def test_index_lost_behind_our_back_is_rebuilt(
+    tmp_path: Path, settings: Settings, registry: Registry
+) -> None:
     root = tmp_path / "docs"
     write_corpus(root)
     registry.add("directory", str(root), name="files")
@@ -221,8 +245,9 @@ def test_index_lost_behind_our_back_is_rebuilt(tmp_path: Path, settings: Setting
     assert report.added == 4 and fresh.count("files") == len(fresh.upserted) > 0
 
 
-def test_remove_source_clears_index_and_registry(tmp_path: Path, settings: Settings,
-                                                 registry: Registry) -> None:  # fmt: skip
+def test_remove_source_clears_index_and_registry(
+    tmp_path: Path, settings: Settings, registry: Registry
+) -> None:
     root = tmp_path / "docs"
     write_corpus(root)
     registry.add("directory", str(root), name="files")

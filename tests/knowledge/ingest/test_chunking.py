@@ -25,8 +25,14 @@ Refunds to cards take five working days.
 
 
 def _doc(text: str, **kw: str):
-    args = {"source": "help", "doc_id": "returns.md", "title": "Returns",
-            "url": "https://help.example.com/returns", "text": text, **kw}  # fmt: skip
+    args = {
+        "source": "help",
+        "doc_id": "returns.md",
+        "title": "Returns",
+        "url": "https://help.example.com/returns",
+        "text": text,
+        **kw,
+    }
     return make_document(**args)
 
 

@@ -10,8 +10,15 @@ from knowledge.ingest.fetch import Fetcher
 from knowledge.settings import Settings
 from tests.knowledge.fixtures.site import Site, serve
 
-DOCS = {"/", "/docs/shipping", "/docs/returns", "/docs/deep/refunds", "/from-sitemap",
-        "/files/warranty.pdf", "/files/manual.docx"}  # fmt: skip
+DOCS = {
+    "/",
+    "/docs/shipping",
+    "/docs/returns",
+    "/docs/deep/refunds",
+    "/from-sitemap",
+    "/files/warranty.pdf",
+    "/files/manual.docx",
+}
 BROKEN = {"/missing", "/loop", "/huge"}
 
 
@@ -100,7 +107,7 @@ def test_missing_robots_allows_all_but_unreachable_robots_stops(site: Site, tmp_
         result = Crawler(f, max_pages=50, max_depth=3).crawl(site.base + "/")
     assert "/private/admin" in paths(site, [p.url for p in result.pages])
     site.robots_status = 503
-    with fetcher(tmp_path) as f, pytest.raises(CrawlError, match="robots.txt unreachable"):
+    with fetcher(tmp_path) as f, pytest.raises(CrawlError, match=r"robots\.txt unreachable"):
         Crawler(f).crawl(site.base + "/")
 
 
@@ -127,14 +134,18 @@ def test_recrawl_with_validators_gets_304s_and_reuses_links(site: Site, tmp_path
 
 
 def test_extract_links_resolves_and_skips_non_http() -> None:
-    html = (b"<html><head><base href='http://a.test/dir/'></head><body>"
-            b"<a href='page#frag'>x</a><a href='mailto:x@y'>m</a>"
-            b"<a href='/abs' rel='nofollow'>n</a><a href='HTTP://A.test'>h</a></body></html>")  # fmt: skip
+    html = (
+        b"<html><head><base href='http://a.test/dir/'></head><body>"
+        b"<a href='page#frag'>x</a><a href='mailto:x@y'>m</a>"
+        b"<a href='/abs' rel='nofollow'>n</a><a href='HTTP://A.test'>h</a></body></html>"
+    )
     assert extract_links(html, "http://a.test/") == ["http://a.test/dir/page", "http://a.test/"]
 
 
 def test_parse_sitemap_index_and_garbage() -> None:
-    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-             b"<sitemap><loc>http://a.test/s1.xml</loc></sitemap></sitemapindex>")  # fmt: skip
+    index = (
+        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>http://a.test/s1.xml</loc></sitemap></sitemapindex>"
+    )
     assert parse_sitemap(index) == ([], ["http://a.test/s1.xml"])
     assert parse_sitemap(b"<not xml") == ([], [])

@@ -16,7 +16,7 @@ def settings(tmp_path: Path, **kw: object) -> Settings:
         "http_timeout_s": 2.0,
     }  # fmt: skip
     base.update(kw)
-    return Settings(_env_file=None, **base)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **base)  # type: ignore[arg-type,call-arg]
 
 
 @pytest.fixture
@@ -49,18 +49,23 @@ def fetcher(tmp_path: Path) -> Iterator[Fetcher]:
     ],
 )
 def test_private_loopback_link_local_refused_by_default(tmp_path: Path, url: str) -> None:
-    with Fetcher(settings(tmp_path, allow_private_networks=False)) as f, pytest.raises(UnsafeURLError):
+    with (
+        Fetcher(settings(tmp_path, allow_private_networks=False)) as f,
+        pytest.raises(UnsafeURLError),
+    ):
         f.get(url)
 
 
 def test_loopback_refused_by_default_even_for_a_live_server(site: Site, tmp_path: Path) -> None:
-    with Fetcher(settings(tmp_path, allow_private_networks=False)) as f:
-        with pytest.raises(UnsafeURLError):
-            f.get(site.base + "/")
+    strict = settings(tmp_path, allow_private_networks=False)
+    with Fetcher(strict) as f, pytest.raises(UnsafeURLError):
+        f.get(site.base + "/")
     assert site.requests == []  # refused before any connection
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://x/", "/rel"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://x/", "/rel"]
+)
 def test_non_http_schemes_refused_even_when_private_allowed(fetcher: Fetcher, url: str) -> None:
     with pytest.raises(UnsafeURLError):
         fetcher.get(url)

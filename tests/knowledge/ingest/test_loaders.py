@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.knowledge.fixtures.site import html, make_docx, make_pdf
 from knowledge.ingest.loaders import (
     ExtractionError,
     extract,
@@ -13,6 +12,7 @@ from knowledge.ingest.loaders import (
     load_file,
     split_front_matter,
 )
+from tests.knowledge.fixtures.site import html, make_docx, make_pdf
 
 
 def test_front_matter_sets_title_url_and_language(tmp_path: Path) -> None:
