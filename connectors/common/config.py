@@ -1,19 +1,22 @@
 """Reading connector settings from `credentials.yml` with environment fallbacks.
 
-Why: Rasa substitutes `${VAR}` in credentials.yml, but an operator may also leave a key out and
-only export the variable, or set it to an empty string to disable a channel. A blank or
-unexpanded value counts as missing, so a connector never runs on a placeholder; the caller
-decides what "missing" means (our webhooks then fail closed with 403).
+Why: Rasa expands unquoted `${VAR}` in credentials.yml but stops the whole server at startup
+when VAR is unset. Our entries therefore quote the reference (`auth_token: "${TWILIO_AUTH_TOKEN}"`),
+which Rasa leaves alone, and `setting` expands it here: an unset or blank variable just leaves
+that channel closed (its webhook answers 403). A key left out falls back to the named env var.
+Blank values and placeholders count as missing, so a connector never runs on a placeholder.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from connectors.common.outbound import RetryPolicy
 
+_ENV_REF = re.compile(r"\$\{(\w+)\}")
 PLACEHOLDERS = {"changeme", "change-me", "your-key-here", "xxx", "todo"}
 
 
@@ -24,7 +27,7 @@ def setting(
     for raw in ((credentials or {}).get(key), os.environ.get(env)):
         if raw is None:
             continue
-        value = str(raw).strip()
+        value = _ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), str(raw)).strip()
         if value and "${" not in value and value.lower() not in PLACEHOLDERS:
             return value
     return default

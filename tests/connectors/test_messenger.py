@@ -8,9 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +20,7 @@ from sanic_testing.testing import SanicASGITestClient
 from connectors.common.text import phrase
 from connectors.messenger import MAX_CHARS, MessengerInput
 from tests.connectors.common.platform_stub import PlatformStub
+from tests.connectors.test_whatsapp import load_credentials_entry
 
 SECRET = "app-secret"
 VERIFY = "verify-me"
@@ -404,15 +403,24 @@ async def test_bad_json_and_non_page_objects_are_clear_4xx(stub):
     assert "Traceback" not in bad.text
 
 
-def test_credentials_yml_entry_loads_through_rasa(monkeypatch):
-    from rasa.shared.utils.common import class_from_module_path
-    from rasa.shared.utils.io import read_config_file
+MESSENGER_VARS = {"MESSENGER_VERIFY_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_PAGE_ACCESS_TOKEN"}
 
-    path = Path(__file__).resolve().parents[2] / "credentials.yml"
-    for name in set(re.findall(r"\$\{(\w+)\}", path.read_text())):
-        monkeypatch.setenv(name, "")
-    creds = read_config_file(str(path))
-    key = "connectors.messenger.MessengerInput"
-    channel = class_from_module_path(key).from_credentials(creds[key])  # as rasa.core.run does
+
+def test_credentials_yml_with_unset_variables_starts_closed(monkeypatch):
+    channel = load_credentials_entry(
+        monkeypatch, "connectors.messenger.MessengerInput", MESSENGER_VARS
+    )
     assert isinstance(channel, MessengerInput)
-    assert channel.config.missing
+    assert sorted(channel.config.missing) == sorted(MESSENGER_VARS)
+
+
+def test_credentials_yml_references_are_expanded_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MESSENGER_VERIFY_TOKEN", VERIFY)
+    monkeypatch.setenv("MESSENGER_APP_SECRET", SECRET)
+    monkeypatch.setenv("MESSENGER_PAGE_ACCESS_TOKEN", PAGE_TOKEN)
+    monkeypatch.setenv("MESSENGER_API_VERSION", "v22.0")
+    channel = load_credentials_entry(
+        monkeypatch, "connectors.messenger.MessengerInput", MESSENGER_VARS
+    )
+    assert channel.config.missing == []
+    assert channel.config.send_url == "https://graph.facebook.com/v22.0/me/messages"

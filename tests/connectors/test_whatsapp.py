@@ -388,19 +388,39 @@ async def test_request_without_message_sid_is_a_clear_400(stub):
     assert "MessageSid" in resp.text
 
 
-def test_credentials_yml_entry_loads_through_rasa(monkeypatch, tmp_path):
-    """Our credentials.yml entry, read by Rasa's own loader with the variables blank, gives a
-    channel that starts and stays closed."""
+def load_credentials_entry(monkeypatch, key: str, ours: set[str]) -> Any:
+    """Our entry as Rasa builds it: credentials.yml through Rasa's own YAML loader (other
+    channels' variables set blank so their entries load too), then `from_credentials`."""
     from rasa.shared.utils.common import class_from_module_path
     from rasa.shared.utils.io import read_config_file
 
     path = Path(__file__).resolve().parents[2] / "credentials.yml"
-    raw = path.read_text()
-    for name in set(re.findall(r"\$\{(\w+)\}", raw)):
+    for name in set(re.findall(r"\$\{(\w+)\}", path.read_text())) - ours:
         monkeypatch.setenv(name, "")
     creds = read_config_file(str(path))
-    key = "connectors.whatsapp.WhatsAppInput"
-    assert key in creds
-    channel = class_from_module_path(key).from_credentials(creds[key])  # as rasa.core.run does
+    return class_from_module_path(key).from_credentials(creds[key])  # as rasa.core.run does
+
+
+WHATSAPP_VARS = {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER"}
+
+
+def test_credentials_yml_with_unset_variables_starts_closed(monkeypatch, caplog):
+    with caplog.at_level(logging.WARNING, logger="connectors.whatsapp"):
+        channel = load_credentials_entry(
+            monkeypatch, "connectors.whatsapp.WhatsAppInput", WHATSAPP_VARS
+        )
     assert isinstance(channel, WhatsAppInput)
-    assert channel.config.missing
+    assert sorted(channel.config.missing) == sorted(WHATSAPP_VARS)
+    assert any("WhatsApp channel disabled" in r.getMessage() for r in caplog.records)
+
+
+def test_credentials_yml_references_are_expanded_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", "+14155238886")
+    channel = load_credentials_entry(
+        monkeypatch, "connectors.whatsapp.WhatsAppInput", WHATSAPP_VARS
+    )
+    assert channel.config.missing == []
+    assert (channel.config.account_sid, channel.config.auth_token) == (ACCOUNT, TOKEN)
+    assert channel.config.whatsapp_number == OUR_NUMBER
