@@ -29,7 +29,7 @@ _PRONOUNS = {"it", "its", "they", "them", "their", "this", "that", "these", "tho
 
 
 def default_retriever(k: int) -> Retriever:
-    """Retrieval over the configured store, across languages (the composer prefers the visitor's)."""
+    """Retrieval over the configured store in every language; the composer prefers the visitor's."""
 
     def retrieve(query: str, language: str) -> list[SearchHit]:
         from knowledge.retrieval import search

@@ -37,7 +37,7 @@ _DEMONSTRATIVE = re.compile(
 )
 _NOT_A_NOUN = {
     "it", "he", "she", "they", "there", "is", "are", "was", "the", "you", "we", "one", "kind",
-    "way", "time", "one's", "case", "ist", "est", "een", "het", "is", "de", "een", "les", "una",
+    "way", "time", "one's", "case", "ist", "est", "een", "het", "de", "les", "una",
 }
 _PRONOUN = re.compile(r"\b(it|its|they|their|them|he|she|his|her|him|het|hij|zij|ze|hem|haar)\b",
                       re.IGNORECASE)
@@ -114,19 +114,27 @@ def decide(
     hits = sorted(hits, key=lambda h: h.score, reverse=True)
     can_clarify = clarifications < config.max_clarifications
     top = hits[0].score if hits else 0.0
-    topics = distinct_topics(hits)
+    # a page and its translation are one topic to the visitor: compare topics in their language
+    topics = distinct_topics([h for h in hits if h.chunk.language == language] or hits)
 
-    def clarify_or_handoff(reason: str, options: tuple[str, ...] = (), referent: str = "") -> Verdict:
+    def clarify_or_handoff(
+        reason: str, options: tuple[str, ...] = (), referent: str = ""
+    ) -> Verdict:
         if can_clarify:
-            return Verdict("clarify", _confidence(top, None), reason, tuple(hits), options, referent)
+            conf = _confidence(top, None)
+            return Verdict("clarify", conf, reason, tuple(hits), options, referent)
         return Verdict("handoff", _confidence(top, None), "clarification_failed", tuple(hits))
 
     terms = key_terms(question, language)
     if not chosen_topic:
         referent = missing_referent(question, history_text)
         if referent:
-            options = tuple(topic_of(h) for h in topics[: config.max_options] if h.score >= config.min_score)
-            return clarify_or_handoff("unresolved_reference", options if len(options) > 1 else (), referent)
+            options = tuple(
+                topic_of(h) for h in topics[: config.max_options] if h.score >= config.min_score
+            )
+            return clarify_or_handoff(
+                "unresolved_reference", options if len(options) > 1 else (), referent
+            )
         if not terms:
             return clarify_or_handoff("too_little_to_go_on")
     if not hits or top < config.min_score:

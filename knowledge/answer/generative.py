@@ -46,7 +46,7 @@ class Generated:
 
 @lru_cache(maxsize=1)
 def get_chat_model() -> Runnable:
-    """ChatOpenAI from settings (model, base URL, key, timeout), JSON mode on; built on first use."""
+    """ChatOpenAI from settings (model, base URL, key, timeout) in JSON mode; built on first use."""
     from langchain_openai import ChatOpenAI
 
     from knowledge.settings import get_settings

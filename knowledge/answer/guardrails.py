@@ -69,7 +69,7 @@ def mask(text: str) -> str:
 
 def _mask_phone(match: re.Match[str]) -> str:
     raw = match.group(0)
-    if sum(ch.isdigit() for ch in raw) < 9 or _DATE.fullmatch(raw):
+    if not 9 <= sum(ch.isdigit() for ch in raw) <= 15 or _DATE.fullmatch(raw):  # E.164
         return raw
     return "[phone]"
 

@@ -1,4 +1,4 @@
-"""`customer-agent gaps` and `customer-agent report`: what the agent could not answer, and how it did."""
+"""`customer-agent gaps` and `report`: what the agent could not answer, and how it did."""
 
 from __future__ import annotations
 

@@ -44,6 +44,14 @@ class Gap:
     examples: tuple[str, ...]
 
 
+def _gap(items: list[tuple[str, str, list[str]]]) -> Gap:
+    counts = Counter(t for _, _, terms in items for t in dict.fromkeys(terms))
+    shared = [t for t, n in counts.most_common() if n > 1][:3]
+    label = " ".join(shared or items[0][2][:3]) or "(unspecified)"
+    return Gap(label, len(items), tuple(sorted({lang for lang, _, _ in items})),
+               tuple(dict.fromkeys(q for _, q, _ in items))[:3])
+
+
 def topic_key(question: str, language: str) -> str:
     """Group questions by their two first key terms, sorted ("password reset")."""
     terms = key_terms(question, language)[:3]
@@ -74,23 +82,27 @@ class InsightsStore:
             )
 
     def gaps(self, *, limit: int = 20, since: float = 0.0) -> list[Gap]:
-        """Unanswered topics, most frequent first."""
+        """Unanswered topics, most frequent first: questions sharing a key term form one gap."""
         marks = ",".join("?" * len(GAP_REASONS))
         with self._connect() as db:
             rows = db.execute(
-                f"SELECT topic, language, question FROM decisions WHERE kind='handoff' "  # noqa: S608
+                f"SELECT language, question FROM decisions WHERE kind='handoff' "  # noqa: S608
                 f"AND reason IN ({marks}) AND ts >= ? ORDER BY ts DESC",
                 (*GAP_REASONS, since),
             ).fetchall()
-        grouped: dict[str, list[tuple[str, str]]] = {}
-        for topic, lang, question in rows:
-            grouped.setdefault(topic, []).append((lang, question))
-        gaps = [
-            Gap(topic, len(items), tuple(sorted({lang for lang, _ in items})),
-                tuple(dict.fromkeys(q for _, q in items))[:3])
-            for topic, items in grouped.items()
+        clusters: list[tuple[set[str], list[tuple[str, str, list[str]]]]] = []
+        for lang, question in rows:
+            terms = key_terms(question, lang)
+            stems = {t[:5] for t in terms}
+            home = next((c for c in clusters if c[0] & stems), None)
+            if home is None:
+                clusters.append((set(stems), [(lang, question, terms)]))
+            else:
+                home[0].update(stems)
+                home[1].append((lang, question, terms))
+        return sorted((_gap(items) for _, items in clusters), key=lambda g: (-g.count, g.topic))[
+            :limit
         ]
-        return sorted(gaps, key=lambda g: (-g.count, g.topic))[:limit]
 
     def report(self, *, since: float = 0.0) -> dict[str, object]:
         """Decision counts and rates: answered, clarified, handed off, per language."""

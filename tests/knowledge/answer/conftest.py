@@ -30,7 +30,8 @@ def make_hit(title: str, text: str, score: float, *, lang: str = "en", url: str 
 
 PASSWORD_EN = (
     "You can reset your password from the login page.\n\n"
-    "1. Click Forgot password.\n2. Enter your e-mail address.\n3. Follow the link in the e-mail.\n\n"
+    "1. Click Forgot password.\n2. Enter your e-mail address.\n"
+    "3. Follow the link in the e-mail.\n\n"
     "The reset link expires after 24 hours."
 )
 PASSWORD_NL = (

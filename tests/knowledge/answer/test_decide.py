@@ -65,7 +65,8 @@ def test_clarifies_a_reference_the_conversation_never_named(config):
 
 
 def test_clarifies_when_too_little_to_go_on(config):
-    v = decide("Can you help me?", [make_hit("Refunds", REFUND_EN, 0.5)], language="en", config=config)
+    hits = [make_hit("Refunds", REFUND_EN, 0.5)]
+    v = decide("Can you help me?", hits, language="en", config=config)
     assert (v.kind, v.reason) == ("clarify", "too_little_to_go_on")
 
 
@@ -92,7 +93,8 @@ def test_request_for_a_human_in_several_languages(config):
                  "Ich möchte mit einem Menschen sprechen", "Je veux parler à un humain",
                  "Quiero hablar con una persona"):
         assert wants_human(text), text
-        assert decide(text, hits, language="en", config=config).reason == "visitor_asked_for_human"
+        v = decide(text, hits, language="en", config=config)
+        assert v.reason == "visitor_asked_for_human"
     assert not wants_human("How do I reset my password?")
 
 
@@ -106,5 +108,6 @@ def test_cross_language_hits_rely_on_score(config):
 def test_missing_referent_ignores_conjunction_that():
     assert missing_referent("I heard that it had a flood", "") in ("", "?")
     assert missing_referent("I heard that there is poverty in the UK", "") == ""
-    assert missing_referent("When did that mission launch?", "Tell me about the Apollo 11 mission") == ""
+    history = "Tell me about the Apollo 11 mission"
+    assert missing_referent("When did that mission launch?", history) == ""
     assert missing_referent("When did that mission launch?", "") == "mission"

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
@@ -100,10 +101,10 @@ def test_prompt_carries_visitor_text_and_passages_as_data(profile):
 class _ChatCompletions(BaseHTTPRequestHandler):
     """A local endpoint speaking OpenAI's documented /v1/chat/completions schema."""
 
-    requests: list[dict] = []
+    requests: ClassVar[list[dict]] = []
     delay = 0.0
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"),
                                     "body": body})

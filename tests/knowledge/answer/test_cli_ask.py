@@ -1,0 +1,55 @@
+import json
+
+import pytest
+
+from knowledge.cli import main
+
+from .conftest import REFUND_EN, make_hit
+
+
+@pytest.fixture(autouse=True)
+def fixed_search(monkeypatch, tmp_path):
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
+    from knowledge.settings import get_settings
+
+    get_settings.cache_clear()
+
+    def search(query, *, language=None, k=10, sources=None):
+        return [make_hit("Refunds", REFUND_EN, 0.72)] if "refund" in query.lower() else []
+
+    monkeypatch.setattr("knowledge.retrieval.search", search)
+    yield
+    get_settings.cache_clear()
+
+
+def test_ask_json_has_the_design_shape(capsys):
+    assert main(["ask", "When are refunds paid?", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"kind", "text", "language", "confidence", "sources", "options"}
+    assert out["kind"] == "answer"
+    assert out["language"] == "en"
+    assert out["sources"] == [{"title": "Refunds", "url": "https://help.example.com/en/refunds"}]
+
+
+def test_ask_batch_adds_id_and_latency(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "q1", "question": "When are refunds paid?"}) + "\n"
+        + json.dumps({"id": "q2", "question": "Verkopen jullie cadeaubonnen?", "lang": "nl",
+                      "history": [{"role": "user", "text": "hallo"}]}) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "a.jsonl"
+    assert main(["ask", "--batch", str(questions), "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2"]
+    assert [r["kind"] for r in rows] == ["answer", "handoff"]
+    assert rows[1]["language"] == "nl"
+    assert all(isinstance(r["latency_ms"], float) for r in rows)
+
+
+def test_bad_history_is_a_one_line_error(tmp_path, capsys):
+    history = tmp_path / "h.json"
+    history.write_text('{"role": "user"}', encoding="utf-8")
+    assert main(["ask", "hi there", "--history", str(history)]) == 1
+    assert "history must be a JSON list" in capsys.readouterr().err
