@@ -41,10 +41,10 @@ from connectors.common.outbound import OutboundError, RetryPolicy, post_with_ret
 from connectors.common.senders import SenderBook
 from connectors.common.tasks import BackgroundTasks
 from connectors.common.text import (
+    BotMessage,
     Option,
     join_blocks,
     match_option,
-    options_from_buttons,
     phrase,
     render_options,
     render_sources,
@@ -146,19 +146,15 @@ class MessengerOutput(OutputChannel):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """One message per bot utterance: text (+ full option list when quick-reply titles had
         to be cut), sources as links, quick replies attached to the last part."""
-        custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
-        language = custom.get("language") if isinstance(custom.get("language"), str) else None
-        buttons = message.get("buttons") or message.get("quick_replies")
-        options = options_from_buttons(buttons or custom.get("options"))
-        media = [message.get(k) for k in ("image", "attachment") if isinstance(message.get(k), str)]
+        bot = BotMessage.from_rasa(message)
         body = join_blocks(
-            str(message.get("text") or ""),
-            *media,
-            self._option_list(options, language),
-            render_sources(custom.get("sources"), language),
+            bot.text,
+            *bot.media,
+            self._option_list(bot.options, bot.language),
+            render_sources(bot.sources, bot.language),
         )
         if body:
-            await self.deliver(recipient_id, body, options=options, language=language)
+            await self.deliver(recipient_id, body, options=bot.options, language=bot.language)
 
     @staticmethod
     def _option_list(options: list[Option], language: str | None) -> str:

@@ -43,6 +43,7 @@ from connectors.common.outbound import OutboundError, RetryPolicy, post_with_ret
 from connectors.common.senders import SenderBook
 from connectors.common.tasks import BackgroundTasks
 from connectors.common.text import (
+    BotMessage,
     Option,
     join_blocks,
     match_option,
@@ -160,19 +161,15 @@ class WhatsAppOutput(OutputChannel):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """One WhatsApp message (split if long) per bot utterance: text, then numbered
         options, then sources - instead of Rasa's default of one message per part."""
-        custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
-        language = custom.get("language") if isinstance(custom.get("language"), str) else None
-        buttons = message.get("buttons") or message.get("quick_replies")
-        options = options_from_buttons(buttons or custom.get("options"))
-        media = [message.get(k) for k in ("image", "attachment") if isinstance(message.get(k), str)]
+        bot = BotMessage.from_rasa(message)
         body = join_blocks(
-            str(message.get("text") or ""),
-            *media,
-            render_options(options, language),
-            render_sources(custom.get("sources"), language),
+            bot.text,
+            *bot.media,
+            render_options(bot.options, bot.language),
+            render_sources(bot.sources, bot.language),
         )
         if body:
-            await self.deliver(recipient_id, body, options=options, language=language)
+            await self.deliver(recipient_id, body, options=bot.options, language=bot.language)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.deliver(recipient_id, text)
@@ -334,8 +331,9 @@ class WhatsAppInput(InputChannel):
             if not sid or not sender:
                 return response.text("MessageSid and From are required", HTTPStatus.BAD_REQUEST)
             ok = response.text(EMPTY_TWIML, content_type="text/xml")
-            if not sender.startswith("whatsapp:"):
-                logger.info("ignoring non-WhatsApp message sid=%s", sid)
+            if not sender.startswith("whatsapp:") or "MessageStatus" in form:
+                # SMS to the same number, or a delivery status callback: nothing to answer
+                logger.debug("ignoring non-message webhook sid=%s", sid)
                 return ok
             if not await self.processed.claim(CHANNEL, sid):
                 logger.info("duplicate delivery ignored sid=%s conversation_id=%s", sid, sender)

@@ -74,6 +74,37 @@ def options_from_buttons(buttons: Iterable[Mapping[str, Any]] | None) -> list[Op
     return out
 
 
+@dataclass(frozen=True)
+class BotMessage:
+    """The parts of one Rasa bot utterance a plain-text channel renders."""
+
+    text: str
+    options: list[Option]
+    sources: list[Mapping[str, Any]]
+    language: str | None
+    media: list[str]
+
+    @classmethod
+    def from_rasa(cls, message: Mapping[str, Any]) -> BotMessage:
+        """From the dict Rasa passes to `OutputChannel.send_response` (text, buttons or
+        quick_replies, image/attachment, and our custom payload {kind, sources, language,
+        options}); buttons win over `custom.options` so choices are not listed twice."""
+        raw_custom = message.get("custom")
+        custom: Mapping[str, Any] = raw_custom if isinstance(raw_custom, Mapping) else {}
+        language = custom.get("language")
+        buttons = message.get("buttons") or message.get("quick_replies") or custom.get("options")
+        sources = custom.get("sources")
+        return cls(
+            text=str(message.get("text") or ""),
+            options=options_from_buttons(buttons if isinstance(buttons, list) else None),
+            sources=[s for s in sources if isinstance(s, Mapping)]
+            if isinstance(sources, list)
+            else [],
+            language=language if isinstance(language, str) and language else None,
+            media=[m for k in ("image", "attachment") if isinstance(m := message.get(k), str)],
+        )
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Split `text` into parts of at most `limit` characters.
 

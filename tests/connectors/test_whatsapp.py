@@ -379,6 +379,21 @@ async def test_signature_over_received_url_without_proxy_settings(stub):
     assert (ok.status_code, public.status_code) == (200, 403)
 
 
+async def test_status_callbacks_and_sms_are_acknowledged_not_answered(stub):
+    h = make(stub)
+    status = {
+        "MessageSid": "SM" + "2" * 32,
+        "MessageStatus": "delivered",
+        "AccountSid": ACCOUNT,
+        "From": OUR_NUMBER,
+        "To": VISITOR,
+    }
+    sms = inbound("plain sms", From="+31612345678")
+    responses = [await h.post(status), await h.post(sms)]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert h.agent.messages == [] and stub.attempts == 0
+
+
 async def test_request_without_message_sid_is_a_clear_400(stub):
     h = make(stub)
     params = inbound()
