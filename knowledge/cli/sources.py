@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
 
 def _positive(value: int | None, flag: str) -> int | None:
     if value is not None and value < 1:
-        raise SystemExit(f"error: {flag} must be at least 1")
+        raise ValueError(f"{flag} must be at least 1")
     return value
 
 

@@ -173,7 +173,7 @@ class Registry:
         return source
 
     def list(self) -> list[Source]:
-        rows = self._db.execute("SELECT * FROM sources ORDER BY added_at, name").fetchall()
+        rows = self._db.execute("SELECT * FROM sources ORDER BY rowid").fetchall()
         return [Source(**dict(r)) for r in rows]
 
     def remove(self, name: str) -> None:
