@@ -1,17 +1,19 @@
 """Email channel settings, read once when Rasa builds the channel from `credentials.yml`.
 
-Values in `credentials.yml` win; anything missing there falls back to `EMAIL_*` environment
-variables. The fallback exists because Rasa refuses to start when a `${VAR}` in credentials.yml is
-unset, and a deployment without email must still start.
+Same convention as the other connectors (connectors.common.config): a value in credentials.yml may
+be a quoted `"${VAR}"` reference, expanded here; a key left out falls back to its `EMAIL_*`
+variable; blanks and placeholders count as missing. Without an IMAP host the channel stays off
+instead of stopping Rasa's start-up.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from connectors.common.config import setting
 
 Security = Literal["ssl", "starttls", "none"]
 _SECURITY = ("ssl", "starttls", "none")
@@ -75,7 +77,6 @@ ENV_NAMES = {
     "data_dir": "CUSTOMER_AGENT_DATA",
 }
 REQUIRED = ("imap_host", "username", "password")
-PLACEHOLDERS = {"changeme", "change-me", "xxx", "todo", "your-password"}
 
 
 def _int(name: str, raw: str) -> int:
@@ -102,32 +103,21 @@ def _security(name: str, raw: str) -> Security:
     return value  # type: ignore[return-value]
 
 
-def is_configured(
-    credentials: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
-) -> bool:
+def is_configured(credentials: Mapping[str, Any] | None) -> bool:
     """True when an IMAP host is given: without one the channel stays off instead of failing."""
-    env = os.environ if environ is None else environ
-    return bool((credentials or {}).get("imap_host") or env.get(ENV_NAMES["imap_host"]))
+    return setting(credentials, "imap_host", ENV_NAMES["imap_host"]) is not None
 
 
-def load_config(
-    credentials: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
-) -> EmailConfig:
+def load_config(credentials: Mapping[str, Any] | None) -> EmailConfig:
     """Merge credentials.yml over the environment and validate; raise EmailConfigError on doubt."""
-    env = os.environ if environ is None else environ
-    creds = credentials or {}
     raw: dict[str, str] = {}
     for field_name, env_name in ENV_NAMES.items():
-        value = creds.get(field_name)
-        if value is None or str(value).strip() == "":
-            value = env.get(env_name)
-        if value is not None and str(value).strip() != "":
-            raw[field_name] = str(value).strip()
+        value = setting(credentials, field_name, env_name)
+        if value is not None:
+            raw[field_name] = value
     missing = [ENV_NAMES[f] for f in REQUIRED if f not in raw]
     if missing:
-        raise EmailConfigError(f"email channel needs {', '.join(missing)}")
-    if raw["password"].lower() in PLACEHOLDERS:
-        raise EmailConfigError("EMAIL_PASSWORD looks like a placeholder")
+        raise EmailConfigError(f"email channel needs {', '.join(missing)} (unset or placeholder)")
     values: dict[str, Any] = {
         "imap_host": raw["imap_host"],
         "username": raw["username"],

@@ -10,14 +10,16 @@ so a crash between the two never sends twice.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS inbound (
+from connectors.common.sqlite import SQLiteFile
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS inbound (
     message_id TEXT PRIMARY KEY,
     conversation_id TEXT,
     state TEXT NOT NULL,
@@ -26,20 +28,20 @@ CREATE TABLE IF NOT EXISTS inbound (
     sender TEXT,
     recipients TEXT,
     updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS thread_ids (
+)""",
+    """CREATE TABLE IF NOT EXISTS thread_ids (
     message_id TEXT PRIMARY KEY,
     conversation_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS conversations (
+)""",
+    """CREATE TABLE IF NOT EXISTS conversations (
     conversation_id TEXT PRIMARY KEY,
     address TEXT NOT NULL,
     subject TEXT NOT NULL,
     last_message_id TEXT NOT NULL,
     refs TEXT NOT NULL,
     last_activity REAL NOT NULL
-);
-"""
+)""",
+)
 
 # states of an inbound mail
 RECEIVED, COMPOSED, SENT, DONE, SKIPPED = "received", "composed", "sent", "done", "skipped"
@@ -68,44 +70,35 @@ class Conversation:
 
 
 class EmailStore:
-    """Small thread-safe SQLite store; safe to call from `asyncio.to_thread`."""
+    """Thread-safe (connectors.common.sqlite); call it from `asyncio.to_thread` in async code."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(SCHEMA)
-            self._conn = conn
-        return self._conn
+        self._file = SQLiteFile(path, SCHEMA)
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._file.close()
 
     # inbound mails
     def get(self, message_id: str) -> InboundState | None:
-        with self._lock:
-            row = (
-                self._db()
-                .execute(
-                    "SELECT message_id, conversation_id, state, reply_id, reply_bytes, sender,"
-                    " recipients FROM inbound WHERE message_id = ?",
-                    (message_id,),
-                )
-                .fetchone()
-            )
+        row = self._file.call(
+            lambda db: db.execute(
+                "SELECT message_id, conversation_id, state, reply_id, reply_bytes, sender,"
+                " recipients FROM inbound WHERE message_id = ?",
+                (message_id,),
+            ).fetchone()
+        )
         if row is None:
             return None
-        return InboundState(*row[:6], recipients=[r for r in (row[6] or "").split("\n") if r])
+        return InboundState(
+            message_id=row[0],
+            conversation_id=row[1],
+            state=row[2],
+            reply_id=row[3],
+            reply_bytes=row[4],
+            sender=row[5],
+            recipients=[r for r in (row[6] or "").split("\n") if r],
+        )
 
     def set_state(
         self,
@@ -119,8 +112,18 @@ class EmailStore:
         recipients: Iterable[str] = (),
     ) -> None:
         """Upsert; fields left None keep their stored value."""
-        with self._lock:
-            self._db().execute(
+        values = (
+            message_id,
+            conversation_id,
+            state,
+            reply_id,
+            reply_bytes,
+            sender,
+            "\n".join(recipients) or None,
+            time.time(),
+        )
+        self._file.call(
+            lambda db: db.execute(
                 "INSERT INTO inbound (message_id, conversation_id, state, reply_id, reply_bytes,"
                 " sender, recipients, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(message_id) DO UPDATE SET state = excluded.state,"
@@ -130,24 +133,16 @@ class EmailStore:
                 " sender = COALESCE(excluded.sender, sender),"
                 " recipients = COALESCE(excluded.recipients, recipients),"
                 " updated_at = excluded.updated_at",
-                (
-                    message_id,
-                    conversation_id,
-                    state,
-                    reply_id,
-                    reply_bytes,
-                    sender,
-                    "\n".join(recipients) or None,
-                    time.time(),
-                ),
+                values,
             )
+        )
 
     # threads and conversations
     def conversation_for(self, message_ids: Iterable[str]) -> Conversation | None:
         """The conversation any of these Message-IDs belongs to (newest first wins)."""
         ids = [m for m in message_ids if m]
-        with self._lock:
-            db = self._db()
+
+        def find(db: sqlite3.Connection) -> Conversation | None:
             for message_id in reversed(ids):
                 row = db.execute(
                     "SELECT c.conversation_id, c.address, c.subject, c.last_message_id, c.refs,"
@@ -157,19 +152,18 @@ class EmailStore:
                 ).fetchone()
                 if row is not None:
                     return _conversation(row)
-        return None
+            return None
+
+        return self._file.call(find)
 
     def conversation(self, conversation_id: str) -> Conversation | None:
-        with self._lock:
-            row = (
-                self._db()
-                .execute(
-                    "SELECT conversation_id, address, subject, last_message_id, refs, last_activity"
-                    " FROM conversations WHERE conversation_id = ?",
-                    (conversation_id,),
-                )
-                .fetchone()
-            )
+        row = self._file.call(
+            lambda db: db.execute(
+                "SELECT conversation_id, address, subject, last_message_id, refs, last_activity"
+                " FROM conversations WHERE conversation_id = ?",
+                (conversation_id,),
+            ).fetchone()
+        )
         return _conversation(row) if row else None
 
     def touch_conversation(
@@ -183,34 +177,51 @@ class EmailStore:
         at: float,
     ) -> None:
         """Record the latest mail of a conversation and map its Message-ID to it."""
-        with self._lock:
-            db = self._db()
-            db.execute(
-                "INSERT INTO conversations (conversation_id, address, subject, last_message_id,"
-                " refs, last_activity) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(conversation_id) DO UPDATE SET address = excluded.address,"
-                " subject = excluded.subject, last_message_id = excluded.last_message_id,"
-                " refs = excluded.refs, last_activity = excluded.last_activity",
-                (conversation_id, address, subject, last_message_id, " ".join(refs), at),
-            )
-            db.execute(
-                "INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
-                (last_message_id, conversation_id),
-            )
+
+        def touch(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute(
+                    "INSERT INTO conversations (conversation_id, address, subject,"
+                    " last_message_id, refs, last_activity) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(conversation_id) DO UPDATE SET address = excluded.address,"
+                    " subject = excluded.subject, last_message_id = excluded.last_message_id,"
+                    " refs = excluded.refs, last_activity = excluded.last_activity",
+                    (conversation_id, address, subject, last_message_id, " ".join(refs), at),
+                )
+                db.execute(
+                    "INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
+                    (last_message_id, conversation_id),
+                )
+
+        self._file.call(touch)
 
     def map_message(self, message_id: str, conversation_id: str, at: float) -> None:
         """Map an outbound Message-ID to its conversation and mark the conversation active."""
-        with self._lock:
-            db = self._db()
-            db.execute(
-                "INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
-                (message_id, conversation_id),
-            )
-            db.execute(
-                "UPDATE conversations SET last_activity = MAX(last_activity, ?)"
-                " WHERE conversation_id = ?",
-                (at, conversation_id),
-            )
+
+        def map_(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute(
+                    "INSERT OR IGNORE INTO thread_ids (message_id, conversation_id) VALUES (?, ?)",
+                    (message_id, conversation_id),
+                )
+                db.execute(
+                    "UPDATE conversations SET last_activity = MAX(last_activity, ?)"
+                    " WHERE conversation_id = ?",
+                    (at, conversation_id),
+                )
+
+        self._file.call(map_)
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _conversation(row: tuple) -> Conversation:

@@ -207,3 +207,26 @@ async def test_reply_language_and_options_follow_the_agent(dovecot, smtp, config
     text = parts(msg)["text/plain"]
     assert "U kunt antwoorden met een van deze opties:\n- Retourneren\n- Ruilen" in text
     assert re.search(r'<html lang="nl">', parts(msg)["text/html"])
+
+
+async def test_output_channel_sends_a_human_agents_message_into_the_thread(
+    dovecot, smtp, config, agent
+):
+    raw, message_id = visitor_mail("I want to talk to a human")
+    dovecot.deliver(raw)
+    channel = start_channel(config, agent)
+    try:
+        first = (await smtp.wait_for(1))[0].message
+        conversation_id = agent.calls[0][0]
+        output = channel.get_output_channel()
+        assert output is not None
+        await output.send_text_message(conversation_id, "Hi Anna, Sam from support here.")
+        received = await smtp.wait_for(2)
+    finally:
+        await channel.stop()
+    assert len(received) == 2
+    human = received[1].message
+    assert received[1].rcpt_tos == [VISITOR]
+    assert human["In-Reply-To"] == message_id
+    assert human["Subject"] == first["Subject"]
+    assert "Sam from support here." in parts(human)["text/plain"]
