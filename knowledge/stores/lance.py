@@ -277,7 +277,7 @@ class LanceChunkStore:
             q = self._table.search(query, query_type="fts", fts_columns=col)
             if where:
                 q = q.where(where, prefilter=True)
-            tbl = q.select([*META_COLUMNS, "vector"]).limit(n).to_arrow()
+            tbl = q.select([*META_COLUMNS, "vector", "_score"]).limit(n).to_arrow()
             for key, cand in self._rows_to_candidates(tbl, qvec).items():
                 if key not in out or (cand.bm25 or 0) > (out[key].bm25 or 0):
                     out[key] = cand
@@ -289,8 +289,9 @@ class LanceChunkStore:
         q = self._table.search(qvec, vector_column_name="vector").distance_type("cosine")
         if where:
             q = q.where(where, prefilter=True)
-        dense = self._rows_to_candidates(q.select([*META_COLUMNS, "vector"]).limit(n).to_arrow(),
-                                         qvec)  # fmt: skip
+        # naming the score columns keeps Lance from warning on every query
+        rows = q.select([*META_COLUMNS, "vector", "_distance"]).limit(n).to_arrow()
+        dense = self._rows_to_candidates(rows, qvec)
         for key, cand in self._keyword(query, qvec, n, language, where).items():
             if key in dense:
                 dense[key].bm25 = cand.bm25
