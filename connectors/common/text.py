@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) before whitespace.
-_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"'”’)\]]*\s+")
-_PARAGRAPH = re.compile(r"\n\s*\n")
+# A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) before whitespace;
+# a line break is always a boundary.
+_ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
+_SPACE = re.compile(r"\s+")
 
 PHRASES: dict[str, dict[str, str]] = {
     "sources": {
@@ -108,9 +109,9 @@ class BotMessage:
 def split_text(text: str, limit: int) -> list[str]:
     """Split `text` into parts of at most `limit` characters.
 
-    Parts break between paragraphs first, then between sentences, then between words; only a
-    single word longer than `limit` is cut. Consecutive units are packed greedily, so a short
-    answer stays one message.
+    Parts break at sentence ends and line breaks (line breaks and blank lines inside a part are
+    kept); a sentence longer than `limit` breaks between words, and only a single word longer
+    than `limit` is cut. Units are packed greedily, so a short answer stays one message.
     """
     if limit < 1:
         raise ValueError("limit must be positive")
@@ -136,18 +137,23 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def _units(text: str) -> list[tuple[str, str]]:
-    """Sentences with the separator that joined them to the previous one."""
+    """Sentences and lines, each with the whitespace that joined it to the previous one
+    (normalised to a blank line, a line break or a space), so line structure such as option
+    lists and source lines survives splitting."""
     units: list[tuple[str, str]] = []
-    for p_index, para in enumerate(_PARAGRAPH.split(text)):
-        para = para.strip()
-        if not para:
+    start = 0
+    sep = ""
+    for m in _SPACE.finditer(text):
+        gap = m.group()
+        if "\n" not in gap and not _ENDS_SENTENCE.search(
+            text, max(start, m.start() - 4), m.start()
+        ):
             continue
-        for s_index, sentence in enumerate(_SENTENCE_END.split(para)):
-            sentence = sentence.strip()
-            if sentence:
-                first = s_index == 0 and p_index > 0
-                units.append((sentence, "\n\n" if first else " "))
-    return units
+        units.append((text[start : m.start()], sep))
+        sep = "\n\n" if gap.count("\n") > 1 else "\n" if "\n" in gap else " "
+        start = m.end()
+    units.append((text[start:], sep))
+    return [(u, s) for u, s in units if u]
 
 
 def _fit(sentence: str, limit: int) -> list[str]:

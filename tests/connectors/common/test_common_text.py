@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -37,6 +38,19 @@ def test_paragraph_breaks_are_preferred_and_kept_inside_a_part():
     text = "First paragraph. Still first.\n\nSecond paragraph here."
     assert split_text(text, 1000) == [text]
     assert split_text(text, 35) == ["First paragraph. Still first.", "Second paragraph here."]
+
+
+def test_line_structure_survives_splitting():
+    answer = " ".join(["This sentence is exactly forty chars ok."] * 5)  # 204 chars
+    tail = (
+        "1. Basic plan\n2. Pro plan\nReply with the number.\n\nSources:\n- A: https://x.example/a"
+    )
+    text = f"{answer}\n\n{tail}"
+    parts = split_text(text, 120)
+    assert all(len(p) <= 120 for p in parts)
+    assert all(p in text for p in parts)  # verbatim: line breaks inside a part are kept
+    assert any("\n2. Pro plan\n" in p for p in parts)
+    assert re.sub(r"\s+", " ", " ".join(parts)) == re.sub(r"\s+", " ", text)
 
 
 def test_urls_and_decimals_are_not_sentence_ends():
