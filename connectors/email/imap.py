@@ -78,6 +78,7 @@ class ImapMailbox:
 
     def pending_uids(self) -> list[int]:
         """Unread mail the agent has not dealt with, oldest first."""
+        self._take_new_mail_notices()
         criteria = ["UNSEEN"]
         if self.supports_keywords:
             criteria += ["UNKEYWORD", KEYWORD]
@@ -101,8 +102,15 @@ class ImapMailbox:
             flags.append(KEYWORD)
         _check(self._conn().uid("STORE", str(uid), "+FLAGS.SILENT", "(" + " ".join(flags) + ")"))
 
+    def _take_new_mail_notices(self) -> bool:
+        """Whether a response since the last search announced new mail (and forget it)."""
+        untagged = self._conn().untagged_responses
+        return bool(untagged.pop("EXISTS", None)) | bool(untagged.pop("RECENT", None))
+
     def wait_for_change(self, seconds: float) -> None:
         """Return when new mail may have arrived, `seconds` passed, or stop was requested."""
+        if self._take_new_mail_notices():  # mail came in while we were busy answering
+            return
         if self.supports_idle:
             self._idle(min(seconds, IDLE_MAX_S))
             return

@@ -12,23 +12,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from connectors.email.channel import EmailInput
 from connectors.email.config import EmailConfig
+from connectors.email.parsing import InboundMail
 from connectors.email.poller import EmailPoller
+from connectors.email.render import ReplyContent, collect
 from connectors.email.smtp import SmtpSender
 from connectors.email.store import EmailStore
 
 
 async def main(config: EmailConfig, mode: str) -> None:
-    async def agent(message: Any) -> None:
+    # the agent, without importing Rasa (keeps the worker's start fast)
+    async def agent(mail: InboundMail, conversation_id: str) -> ReplyContent:
         if mode == "hang":
             await asyncio.Event().wait()
-        await message.output_channel.send_text_message(message.sender_id, "Yes, within 30 days.")
+        return collect([{"text": "Yes, within 30 days."}])
 
-    channel = EmailInput(config)
-    poller = EmailPoller(
-        config, EmailStore(config.state_path), SmtpSender(config), channel.make_handler(agent)
-    )
+    poller = EmailPoller(config, EmailStore(config.state_path), SmtpSender(config), agent)
     await poller.run()
 
 
