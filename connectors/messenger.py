@@ -21,6 +21,7 @@ links; buttons become quick replies on the last part.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -302,6 +303,10 @@ class MessengerInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("messenger_webhook", __name__)
 
+        @bp.listener("before_server_stop")
+        async def finish_in_flight(*_: Any) -> None:
+            await self.shutdown()
+
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if not self.config.missing else "disabled"})
@@ -396,3 +401,12 @@ class MessengerInput(InputChannel):
     async def drain(self) -> None:
         """Wait for in-flight messages (graceful shutdown and tests)."""
         await self.tasks.drain()
+
+    async def shutdown(self, timeout_s: float = 15.0) -> None:
+        """On server stop: let in-flight answers go out (bounded), then close the stores."""
+        try:
+            await asyncio.wait_for(self.drain(), timeout_s)
+        except asyncio.TimeoutError:
+            logger.warning("%s: stopped with messages still in flight", CHANNEL)
+        self.processed.close()
+        self.senders.close()

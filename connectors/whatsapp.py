@@ -23,6 +23,7 @@ customer-service window); outside it the message is logged and handed to the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -317,6 +318,10 @@ class WhatsAppInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("whatsapp_webhook", __name__)
 
+        @bp.listener("before_server_stop")
+        async def finish_in_flight(*_: Any) -> None:
+            await self.shutdown()
+
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if not self.config.missing else "disabled"})
@@ -386,3 +391,12 @@ class WhatsAppInput(InputChannel):
     async def drain(self) -> None:
         """Wait for in-flight messages (graceful shutdown and tests)."""
         await self.tasks.drain()
+
+    async def shutdown(self, timeout_s: float = 15.0) -> None:
+        """On server stop: let in-flight answers go out (bounded), then close the stores."""
+        try:
+            await asyncio.wait_for(self.drain(), timeout_s)
+        except asyncio.TimeoutError:
+            logger.warning("%s: stopped with messages still in flight", CHANNEL)
+        self.processed.close()
+        self.senders.close()

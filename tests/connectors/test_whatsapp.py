@@ -394,6 +394,28 @@ async def test_status_callbacks_and_sms_are_acknowledged_not_answered(stub):
     assert h.agent.messages == [] and stub.attempts == 0
 
 
+async def test_server_stop_lets_in_flight_answers_go_out(stub):
+    h = make(stub)
+    reply = h.agent.handle_message
+
+    async def slow(message: UserMessage) -> None:
+        await asyncio.sleep(0.3)
+        await reply(message)
+
+    h.agent.handle_message = slow
+    params = inbound("slow question")
+    sig = RequestValidator(TOKEN).compute_signature(PUBLIC_URL, params)
+    # The ASGI test client runs the app's server-stop events after each request, so the
+    # answer must be out by the time it returns, although the webhook acknowledged first.
+    _, resp = await h.client.post(
+        "/webhooks/whatsapp/webhook", data=params, headers={"X-Twilio-Signature": sig}
+    )
+    assert resp.status_code == 200
+    assert [c.form["Body"].split("\n")[0] for c in stub.twilio] == ["Answer to: slow question"]
+    # the stores were closed and reopen on next use
+    assert await h.channel.processed.claim("whatsapp", "SM-after-stop")
+
+
 async def test_request_without_message_sid_is_a_clear_400(stub):
     h = make(stub)
     params = inbound()
