@@ -1,0 +1,94 @@
+"""Threshold sweep for `bot/answering.yml`: retrieves once per question, re-decides per setting.
+
+Uses the indexes `eval_answers.py` builds (run it first). Prints, per setting, the share of
+correct decisions per expected behaviour on MTRAG-UN dev and on the help corpora, sorted by
+their balanced mean, so a threshold change is a visible trade-off rather than a guess.
+
+    .venv/bin/python benchmarks/tune_answering.py [--top 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from eval_answers import EXPECTED_GROUP, help_items, mtrag_items  # noqa: E402
+
+GRID = {
+    "min_score": [0.3, 0.4, 0.5, 0.55, 0.6],
+    "min_coverage": [0.3, 0.4, 0.5, 0.6],
+    "low_coverage_score": [0.6, 0.7, 0.8, 1.01],
+    "ambiguity_margin": [0.0, 0.01, 0.02, 0.04],
+}
+
+
+def collect(items: list[dict[str, Any]], desc: str) -> list[tuple[dict[str, Any], Any, str, str]]:
+    """(item, hits, decision question, history text) per item, retrieved once."""
+    from knowledge.answer.chain import build_query, default_retriever
+    from knowledge.types import Turn
+
+    retrieve = default_retriever(8)
+    out = []
+    for item in tqdm(items, desc=f"retrieve {desc}"):
+        history = [Turn("user" if t["role"] == "user" else "agent", t["text"])
+                   for t in item.get("history", [])][-6:]
+        hits = retrieve(build_query(item["question"], history, item["lang"]), item["lang"])
+        out.append((item, hits, " ".join(t.text for t in history)))
+    return out
+
+
+def score(rows: list[Any], config: Any) -> dict[str, float]:
+    from knowledge.answer.decide import decide
+
+    per: dict[str, list[bool]] = defaultdict(list)
+    for item, hits, history_text in rows:
+        v = decide(item["question"], hits, language=item["lang"], config=config,
+                   history_text=history_text)
+        per[item["group"]].append(v.kind == EXPECTED_GROUP[item["group"]])
+    return {g: sum(v) / len(v) for g, v in per.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "eval")
+    parser.add_argument("--gnome-pages", type=int, default=100)
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+    from knowledge.answer.config import load_config
+
+    base = load_config(ROOT / "bot" / "answering.yml")
+    sets = {
+        "mtrag": collect(mtrag_items(args.data_dir / "mtrag-100-300", 100, 300), "mtrag"),
+        "help": collect(help_items(args.data_dir / f"help-{args.gnome_pages}", None,
+                                   args.gnome_pages), "help"),
+    }
+    results = []
+    keys = list(GRID)
+    for values in itertools.product(*GRID.values()):
+        config = replace(base, **dict(zip(keys, values, strict=True)))
+        per = {name: score(rows, config) for name, rows in sets.items()}
+        flat = [v for p in per.values() for v in p.values()]
+        results.append((sum(flat) / len(flat), values, per))
+    results.sort(key=lambda r: -r[0])
+    current = tuple(getattr(base, k) for k in keys)
+    for mean, values, per in [r for r in results if r[1] == current] + results[: args.top]:
+        mark = "*" if values == current else " "
+        cells = "  ".join(f"{n}: " + " ".join(f"{g[:6]}={v:.2f}" for g, v in sorted(p.items()))
+                          for n, p in per.items())
+        print(f"{mark}{mean:.3f} {dict(zip(keys, values, strict=True))}  {cells}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
