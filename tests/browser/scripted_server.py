@@ -36,14 +36,18 @@ RETURNS = {
             {"title": "Returns policy", "url": "https://help.fennoway.example/returns"},
             {"title": "bad link", "url": "javascript:alert(2)"},
         ],
+        # the shape of knowledge.types.Answer.to_dict(with_hits=True)
         "why": {
-            "decision": "answer",
+            "kind": "answer",
             "confidence": 0.82,
-            "chunks": [
+            "reason": "grounded in 1 passage",
+            "hits": [
                 {
                     "title": "Returns policy",
                     "score": 0.82,
+                    "language": "en",
                     "url": "https://help.fennoway.example/returns",
+                    "text": "Return within 30 days.",
                 }
             ],
         },
