@@ -190,7 +190,14 @@ def _crawl_items(
         raise _SourceFailed(str(exc)) from exc
     if not result.pages:
         raise _SourceFailed("no page of the site could be crawled (robots.txt or scope)")
+    start = result.pages[0]
+    if start.depth == 0 and start.error is not None:
+        # Without the start page most of the site would look removed: keep the index instead.
+        raise _SourceFailed(f"start page failed ({start.error.reason})")
     for page in result.pages:
+        res = page.result
+        if res and not res.not_modified and not kind_for_response(res.content_type, res.final_url):
+            continue  # not a document (feed, image, archive): not ours to index
         if page.error is not None:
             yield _Item(page.url, error=str(page.error), gone=page.error.gone)
         elif page.result is not None and page.result.not_modified:

@@ -212,6 +212,8 @@ class Crawler:
                 res = self.fetcher.get(url, etag=prev.etag, last_modified=prev.last_modified)
             except FetchError as exc:
                 page.error = exc
+                if not exc.gone:  # transient: keep following last sync's links from here
+                    page.links = prev.links
                 return page
             if not same_site(res.final_url, start):
                 page.error = FetchError(url, "redirected off-site")

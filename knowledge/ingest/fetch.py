@@ -139,6 +139,7 @@ class Fetcher:
             self.check_url(current)
             try:
                 with self._client.stream("GET", current, headers=headers) as response:
+                    self._check_peer(current, response)
                     if response.status_code in REDIRECT_CODES and "location" in response.headers:
                         nxt = urljoin(current, response.headers["location"]).split("#", 1)[0]
                         if nxt in seen:
@@ -171,6 +172,21 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 raise FetchError(url, f"request failed ({type(exc).__name__})") from exc
         raise FetchError(url, f"more than {self.max_redirects} redirects")
+
+    def _check_peer(self, url: str, response: httpx.Response) -> None:
+        """The address actually connected to must pass too (DNS may answer differently twice)."""
+        if self.settings.allow_private_networks:
+            return
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if not peer:
+            return
+        try:
+            ip = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
+        except ValueError:
+            return
+        if not _is_public(ip):
+            raise UnsafeURLError(url, "private, loopback or link-local address refused")
 
     def _read_capped(self, url: str, response: httpx.Response, deadline: float) -> bytes:
         declared = response.headers.get("content-length", "")

@@ -16,7 +16,7 @@ from knowledge.settings import Settings
 from knowledge.sources.registry import Registry, get_registry
 from knowledge.sync import SyncEngine, sync_sources
 from knowledge.types import Chunk
-from tests.knowledge.fixtures.site import Site, html, make_docx, make_pdf, serve
+from tests.knowledge.fixtures.site import Page, Site, html, make_docx, make_pdf, serve
 from tests.knowledge.fixtures.stores import RecordingStore
 
 DOCS = {
@@ -145,6 +145,31 @@ def test_unreachable_robots_keeps_the_index(
     assert store.rows == before
     assert registry.require("web").last_error == report.fatal
     assert registry.stats(registry.require("web")).errors == 4  # 3 pages + the source
+
+
+def test_failing_start_page_keeps_the_index(
+    site: Site, settings: Settings, registry: Registry
+) -> None:
+    registry.add("crawl", site.base + "/", name="web")
+    store = RecordingStore()
+    engine(store, registry, settings).sync()
+    before = dict(store.rows)
+    site.failing.add("/")
+    report = engine(store, registry, settings).sync().sources[0]
+    assert report.fatal and "start page failed" in report.fatal
+    assert store.rows == before
+
+
+def test_non_documents_in_a_crawl_are_skipped_not_errors(
+    site: Site, settings: Settings, registry: Registry
+) -> None:
+    site.pages["/download"] = Page(b"PK\x03\x04 zip bytes", "application/zip")
+    site.sitemap.append("/download")
+    registry.add("crawl", site.base + "/", name="web")
+    report = engine(RecordingStore(), registry, settings).sync().sources[0]
+    assert "/download" in site.paths(200)
+    assert site.base + "/download" not in {d for d, _ in report.errors}
+    assert site.base + "/download" not in registry.documents("web")
 
 
 def test_url_source_conditional_and_gone(

@@ -149,3 +149,15 @@ def test_parse_sitemap_index_and_garbage() -> None:
     )
     assert parse_sitemap(index) == ([], ["http://a.test/s1.xml"])
     assert parse_sitemap(b"<not xml") == ([], [])
+
+
+def test_transient_error_keeps_following_known_links(site: Site, tmp_path: Path) -> None:
+    with fetcher(tmp_path) as f:
+        first = Crawler(f, max_pages=50, max_depth=3).crawl(site.base + "/")
+        known = {p.url: KnownPage(links=p.links) for p in first.pages}
+        site.failing.add("/docs/returns")
+        site.requests.clear()
+        second = Crawler(f, max_pages=50, max_depth=3).crawl(site.base + "/", known=known)
+    failed = [p for p in second.pages if p.error is not None and p.error.status == 500]
+    assert [p.url.removeprefix(site.base) for p in failed] == ["/docs/returns"]
+    assert "/docs/deep/refunds" in site.paths(200)  # only reachable through the failing page

@@ -125,3 +125,13 @@ def test_slow_server_times_out(site: Site, tmp_path: Path) -> None:
     with Fetcher(settings(tmp_path, http_timeout_s=0.5)) as f, pytest.raises(FetchError) as err:
         f.get(site.base + "/docs/deep/refunds")
     assert "timed out" in str(err.value) and not err.value.gone
+
+
+def test_connected_address_is_checked_too(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even if DNS said "public" at check time (rebinding), a loopback peer is refused."""
+    monkeypatch.setattr(Fetcher, "check_url", lambda self, url: None)
+    strict = settings(tmp_path, allow_private_networks=False)
+    with Fetcher(strict) as f, pytest.raises(UnsafeURLError):
+        f.get(site.base + "/docs/shipping")
