@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,6 +21,7 @@ from knowledge.answer.guardrails import mask
 from knowledge.types import Answer, Turn
 
 HISTORY_TURNS = 6
+log = logging.getLogger(__name__)
 
 
 def session_history(tracker: Tracker, limit: int = HISTORY_TURNS) -> list[Turn]:
@@ -72,13 +74,29 @@ def buttons(options: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def _record(tracker: Tracker, answer: Answer, question: str) -> None:
+    """Decision record for `gaps`/`report`; a failure here must not cost the visitor a reply."""
     from knowledge.insights.store import get_insights_store
 
-    get_insights_store().record(
-        conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "",
-        language=answer.language, kind=answer.kind, reason=answer.reason,
-        confidence=answer.confidence, question=question, sources=[s.url for s in answer.sources],
-    )
+    try:
+        get_insights_store().record(
+            conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "",
+            language=answer.language, kind=answer.kind, reason=answer.reason,
+            confidence=answer.confidence, question=question,
+            sources=[s.url for s in answer.sources],
+        )
+    except Exception:
+        log.exception("could not record the decision")
+
+
+def handoff_events(reason: str) -> list[EventType]:
+    return [
+        SlotSet("answer_kind", "handoff"),
+        SlotSet("pending_question", None),
+        SlotSet("clarification_count", 0.0),
+        SlotSet("awaiting_clarification", False),
+        SlotSet("handoff_reason", reason),
+        FollowupAction("action_handoff"),
+    ]
 
 
 class ActionAnswerQuestion(Action):
@@ -96,22 +114,19 @@ class ActionAnswerQuestion(Action):
         awaiting = bool(tracker.get_slot("awaiting_clarification"))
         pending = tracker.get_slot("pending_question") if awaiting else None
         count = int(tracker.get_slot("clarification_count") or 0) if awaiting else 0
-        answer = await asyncio.to_thread(
-            answer_question, text, language=language, history=session_history(tracker),
-            pending=pending, clarifications=count, chosen=chosen,
-        )
+        try:
+            answer = await asyncio.to_thread(
+                answer_question, text, language=language, history=session_history(tracker),
+                pending=pending, clarifications=count, chosen=chosen,
+            )
+        except Exception:  # store down, bad index...: a person takes over, no trace to visitor
+            log.exception("answer chain failed")
+            return handoff_events("technical_issue")
         question = f"{pending} {text}".strip() if pending else text
         await asyncio.to_thread(_record, tracker, answer, question)
 
         if answer.kind == "handoff":
-            return [
-                SlotSet("answer_kind", "handoff"),
-                SlotSet("pending_question", None),
-                SlotSet("clarification_count", 0.0),
-                SlotSet("awaiting_clarification", False),
-                SlotSet("handoff_reason", answer.reason),
-                FollowupAction("action_handoff"),
-            ]
+            return handoff_events(answer.reason)
         dispatcher.utter_message(
             text=answer.text, buttons=buttons(answer.options),
             json_message=payload(answer, show_why=get_settings().show_why),

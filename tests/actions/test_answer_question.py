@@ -120,3 +120,17 @@ def test_history_is_the_session_masked_without_the_current_message():
     history = session_history(load("question_en.json"))
     assert [t.role for t in history] == ["user", "agent"]
     assert history[0].text == "hi"
+
+
+async def test_chain_failure_hands_off_without_a_trace(monkeypatch):
+    def broken(k):
+        def retrieve(query, language):
+            raise RuntimeError("index missing")
+
+        return retrieve
+
+    monkeypatch.setattr("knowledge.answer.chain.default_retriever", broken)
+    messages, events = await run("question_en.json")
+    assert messages == []
+    assert SlotSet("handoff_reason", "technical_issue") in events
+    assert events[-1] == FollowupAction("action_handoff")
