@@ -9,7 +9,7 @@ instead of stopping Rasa's start-up.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +29,7 @@ class EmailConfig:
 
     imap_host: str
     username: str
-    password: str
+    password: str = field(repr=False)
     from_address: str
     imap_port: int = 993
     imap_security: Security = "ssl"
@@ -38,12 +38,13 @@ class EmailConfig:
     smtp_port: int = 587
     smtp_security: Security = "starttls"
     smtp_username: str = ""
-    smtp_password: str = ""
+    smtp_password: str = field(default="", repr=False)
     from_name: str = ""
     poll_interval_s: float = 60.0
     thread_window_h: float = 72.0
     timeout_s: float = 30.0
     send_attempts: int = 3
+    max_age_days: int = 7  # older unread mail is left to humans (no surprise replies to a backlog)
     data_dir: Path = Path("var")
 
     @property
@@ -74,6 +75,7 @@ ENV_NAMES = {
     "thread_window_h": "EMAIL_THREAD_WINDOW_H",
     "timeout_s": "EMAIL_TIMEOUT_S",
     "send_attempts": "EMAIL_SEND_ATTEMPTS",
+    "max_age_days": "EMAIL_MAX_AGE_DAYS",
     "data_dir": "CUSTOMER_AGENT_DATA",
 }
 REQUIRED = ("imap_host", "username", "password")
@@ -126,7 +128,7 @@ def load_config(credentials: Mapping[str, Any] | None) -> EmailConfig:
     }
     if "@" not in values["from_address"]:
         raise EmailConfigError("EMAIL_FROM_ADDRESS (or EMAIL_USERNAME) must be an email address")
-    for name in ("imap_port", "smtp_port", "send_attempts"):
+    for name in ("imap_port", "smtp_port", "send_attempts", "max_age_days"):
         if name in raw:
             values[name] = _int(ENV_NAMES[name], raw[name])
     for name in ("poll_interval_s", "thread_window_h", "timeout_s"):

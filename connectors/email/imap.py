@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
-import re
 import select
 import ssl
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 
 from connectors.email.config import EmailConfig
 
 KEYWORD = "$CustomerAgent"  # set on every mail the agent has dealt with
 IDLE_MAX_S = 25 * 60  # servers drop IDLE after ~29 min (RFC 2177)
-_UID_RE = re.compile(rb"UID (\d+)")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class ImapError(RuntimeError):
@@ -79,7 +79,9 @@ class ImapMailbox:
     def pending_uids(self) -> list[int]:
         """Unread mail the agent has not dealt with, oldest first."""
         self._take_new_mail_notices()
-        criteria = ["UNSEEN"]
+        since = datetime.now(timezone.utc) - timedelta(days=self.config.max_age_days)
+        since_text = f"{since.day:02d}-{MONTHS[since.month - 1]}-{since.year}"  # locale-free
+        criteria = ["UNSEEN", "SINCE", since_text]
         if self.supports_keywords:
             criteria += ["UNKEYWORD", KEYWORD]
         data = _check(self._conn().uid("SEARCH", *criteria))

@@ -5,19 +5,16 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from mailservers import PASSWORD, USER, Dovecot, SmtpSink, start_smtp
+from email_agent import FakeAgent
+from email_servers import PASSWORD, USER, Dovecot, SmtpSink, start_smtp
 
 from connectors.email.config import EmailConfig
-
-SOURCE = {"title": "Returns policy", "url": "https://help.example.test/returns"}
 
 
 @pytest.fixture
@@ -60,35 +57,6 @@ def config(dovecot: Dovecot, smtp: SmtpSink, tmp_path: Path) -> EmailConfig:
         send_attempts=2,
         data_dir=tmp_path / "data",
     )
-
-
-@dataclass
-class FakeAgent:
-    """Stands in for Rasa's `agent.handle_message`: answers through the output channel exactly
-    like the lead's actions do (text, then the custom payload with sources and language)."""
-
-    calls: list[tuple[str, str, Any]] = field(default_factory=list)
-    language: str = "en"
-    buttons: list[dict[str, str]] = field(default_factory=list)
-
-    async def __call__(self, message: Any) -> None:
-        self.calls.append((message.sender_id, message.text, message.metadata))
-        out = message.output_channel
-        if self.buttons:
-            await out.send_text_with_buttons(
-                message.sender_id, "Which one do you mean?", self.buttons
-            )
-        else:
-            await out.send_text_message(message.sender_id, f"Answer to: {message.text}")
-        await out.send_custom_json(
-            message.sender_id,
-            {
-                "kind": "clarify" if self.buttons else "answer",
-                "sources": [] if self.buttons else [SOURCE],
-                "language": self.language,
-                "options": [],
-            },
-        )
 
 
 @pytest.fixture

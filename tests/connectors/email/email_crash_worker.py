@@ -1,6 +1,6 @@
 """Runs the email poller in its own process so a test can SIGKILL it mid-mail.
 
-Usage: python crash_worker.py CONFIG_JSON MODE   (MODE: answer | hang)
+Usage: python email_crash_worker.py CONFIG_JSON MODE   (MODE: answer | hang)
 """
 
 from __future__ import annotations

@@ -137,10 +137,11 @@ class Dovecot:
         imap.login(USER, PASSWORD)
         return imap
 
-    def deliver(self, raw: bytes) -> None:
+    def deliver(self, raw: bytes, arrived: float | None = None) -> None:
         imap = self.client()
         try:
-            typ, data = imap.append("INBOX", None, None, raw)
+            when = imaplib.Time2Internaldate(arrived) if arrived else None
+            typ, data = imap.append("INBOX", None, when, raw)
             assert typ == "OK", data
         finally:
             imap.logout()

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from crash_worker import config_json
-from mails import visitor_mail
+from email_crash_worker import config_json
+from email_mails import visitor_mail
 
 from connectors.email.channel import EmailInput
 from connectors.email.imap import ImapError, ImapMailbox
@@ -22,7 +22,7 @@ from connectors.email.smtp import SmtpSender
 from connectors.email.store import COMPOSED, DONE, RECEIVED, EmailStore
 
 REPO = Path(__file__).resolve().parents[3]
-WORKER = Path(__file__).with_name("crash_worker.py")
+WORKER = Path(__file__).with_name("email_crash_worker.py")
 
 
 def stored_state(path: Path, message_id: str) -> str | None:

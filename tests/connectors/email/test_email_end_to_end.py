@@ -7,9 +7,9 @@ import re
 import time
 from email.message import Message
 
-from conftest import SOURCE, FakeAgent
-from mails import VISITOR, visitor_mail
-from mailservers import USER, Dovecot, SmtpSink
+from email_agent import SOURCE, FakeAgent
+from email_mails import VISITOR, visitor_mail
+from email_servers import USER, Dovecot, SmtpSink
 
 from connectors.email.channel import EmailInput
 from connectors.email.config import EmailConfig
@@ -129,6 +129,7 @@ async def test_follow_up_after_window_starts_new_conversation(dovecot, smtp, con
         raw, first_id = visitor_mail("Can I return a jacket?")
         dovecot.deliver(raw)
         reply_id = (await smtp.wait_for(1))[0].message["Message-ID"]
+        await wait_flagged(dovecot, 1)  # the first mail is fully done
         now[0] += 73 * 3600  # three days and an hour later
         late, _ = visitor_mail(
             "One more question about it", in_reply_to=reply_id, references=f"{first_id} {reply_id}"
@@ -230,3 +231,19 @@ async def test_output_channel_sends_a_human_agents_message_into_the_thread(
     assert human["In-Reply-To"] == message_id
     assert human["Subject"] == first["Subject"]
     assert "Sam from support here." in parts(human)["text/plain"]
+
+
+async def test_old_unread_backlog_is_left_alone(dovecot, smtp, config, agent):
+    old, _ = visitor_mail("An old question from last month")
+    dovecot.deliver(old, arrived=time.time() - 30 * 86400)
+    new, new_id = visitor_mail("A new question")
+    dovecot.deliver(new)
+    channel = start_channel(config, agent)
+    try:
+        await smtp.wait_for(1)
+        await wait_flagged(dovecot, 1)
+    finally:
+        await channel.stop()
+    assert [text for _, text, _ in agent.calls] == ["A new question"]
+    assert [c.message["In-Reply-To"] for c in smtp.received] == [new_id]
+    assert sum("$CustomerAgent" in f for _, f in dovecot.flags()) == 1

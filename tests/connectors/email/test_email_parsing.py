@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from mails import visitor_mail
+from email_mails import visitor_mail
 
 from connectors.email.parsing import (
     clean_subject,
