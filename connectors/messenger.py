@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -59,6 +60,12 @@ MAX_CHARS = 2000  # Send API limit for message.text
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 DEFAULT_API_VERSION = "v21.0"
+WINDOW_S = 24 * 3600  # standard messaging window
+HUMAN_AGENT_WINDOW_S = 7 * 24 * 3600  # HUMAN_AGENT tag: a person may still answer
+WINDOW_SUBCODES = {2018278}  # Graph: "message sent outside of allowed window"
+
+# (conversation_id, undelivered text) -> awaited when a reply may not be sent any more
+WindowClosedHandler = Callable[[str, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -140,9 +147,17 @@ class MessengerOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL
 
-    def __init__(self, config: MessengerConfig, senders: SenderBook) -> None:
+    def __init__(
+        self,
+        config: MessengerConfig,
+        senders: SenderBook,
+        window_closed_handlers: list[WindowClosedHandler] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.config = config
         self.senders = senders
+        self.window_closed_handlers = window_closed_handlers or []
+        self.clock = clock
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         """One message per bot utterance: text (+ full option list when quick-reply titles had
@@ -155,7 +170,13 @@ class MessengerOutput(OutputChannel):
             render_sources(bot.sources, bot.language),
         )
         if body:
-            await self.deliver(recipient_id, body, options=bot.options, language=bot.language)
+            await self.deliver(
+                recipient_id,
+                body,
+                options=bot.options,
+                language=bot.language,
+                human=bot.kind == "human",
+            )
 
     @staticmethod
     def _option_list(options: list[Option], language: str | None) -> str:
@@ -187,11 +208,20 @@ class MessengerOutput(OutputChannel):
         *,
         options: list[Option] | None = None,
         language: str | None = None,
+        human: bool = False,
     ) -> bool:
         """Send `body` (split if long); False if it could not be sent. Platform errors are
-        logged with the conversation id, never raised into the dialogue."""
+        logged with the conversation id, never raised into the dialogue.
+
+        Messenger's policy: replies within 24 h of the user's last message; after that only a
+        human agent may answer (tag HUMAN_AGENT, up to 7 days). Anything else is not sent but
+        logged and passed to `window_closed_handlers`."""
         parts = split_text(body, MAX_CHARS)
         if not parts:
+            return False
+        routing = await self._routing(recipient_id, human)
+        if routing is None:
+            await self._window_closed(recipient_id, body)
             return False
         if language:
             await self.senders.set_language(CHANNEL, recipient_id, language)
@@ -201,11 +231,7 @@ class MessengerOutput(OutputChannel):
             message: dict[str, Any] = {"text": part}
             if options and i == len(parts) - 1:
                 message["quick_replies"] = quick_replies(options)
-            payload = {
-                "recipient": {"id": recipient_id},
-                "messaging_type": "RESPONSE",
-                "message": message,
-            }
+            payload = {"recipient": {"id": recipient_id}, **routing, "message": message}
             try:
                 await post_with_retries(
                     self.config.send_url,
@@ -216,14 +242,39 @@ class MessengerOutput(OutputChannel):
                 )
             except OutboundError as exc:
                 error = exc.body.get("error") if isinstance(exc.body, dict) else None
-                logger.error(
-                    "messenger send failed conversation_id=%s status=%s graph_error=%s",
-                    recipient_id,
-                    exc.status,
-                    error or exc,
-                )
+                if isinstance(error, dict) and error.get("error_subcode") in WINDOW_SUBCODES:
+                    await self._window_closed(recipient_id, body)
+                else:
+                    logger.error(
+                        "messenger send failed conversation_id=%s status=%s graph_error=%s",
+                        recipient_id,
+                        exc.status,
+                        error or exc,
+                    )
                 return False
         return True
+
+    async def _routing(self, recipient_id: str, human: bool) -> dict[str, str] | None:
+        """messaging_type (+ tag) allowed for this user now, or None when nothing is."""
+        last = (await self.senders.get(CHANNEL, recipient_id)).last_inbound
+        age = None if last is None else self.clock() - last
+        if age is not None and age <= WINDOW_S:
+            return {"messaging_type": "RESPONSE"}
+        if human and age is not None and age <= HUMAN_AGENT_WINDOW_S:
+            return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+        return None
+
+    async def _window_closed(self, recipient_id: str, body: str) -> None:
+        logger.warning(
+            "messenger reply not sent: outside the messaging window; handing off"
+            " conversation_id=%s",
+            recipient_id,
+        )
+        for handler in self.window_closed_handlers:
+            try:
+                await handler(recipient_id, body)
+            except Exception:
+                logger.exception("window-closed handoff failed conversation_id=%s", recipient_id)
 
 
 @dataclass(frozen=True)
@@ -289,6 +340,8 @@ class MessengerInput(InputChannel):
         self.processed = processed or ProcessedIds()
         self.senders = senders or SenderBook()
         self.tasks = BackgroundTasks(CHANNEL)
+        # The Slack handoff (or anyone) appends here to take over undeliverable replies.
+        self.window_closed_handlers: list[WindowClosedHandler] = []
         if config.missing:
             logger.warning(
                 "Messenger channel disabled (webhook answers 403): set %s",
@@ -298,7 +351,7 @@ class MessengerInput(InputChannel):
     def get_output_channel(self) -> OutputChannel | None:
         if self.config.missing:
             return None
-        return MessengerOutput(self.config, self.senders)
+        return MessengerOutput(self.config, self.senders, self.window_closed_handlers)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("messenger_webhook", __name__)
@@ -376,7 +429,7 @@ class MessengerInput(InputChannel):
         page_id: str,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
-        output = MessengerOutput(self.config, self.senders)
+        output = MessengerOutput(self.config, self.senders, self.window_closed_handlers)
         record = await self.senders.get(CHANNEL, inbound.sender)
         if inbound.text is None:
             await output.deliver(inbound.sender, phrase("text_only", record.language))

@@ -84,6 +84,7 @@ class BotMessage:
     sources: list[Mapping[str, Any]]
     language: str | None
     media: list[str]
+    kind: str | None = None  # answer, clarify, handoff, or human (a person's words)
 
     @classmethod
     def from_rasa(cls, message: Mapping[str, Any]) -> BotMessage:
@@ -93,6 +94,7 @@ class BotMessage:
         raw_custom = message.get("custom")
         custom: Mapping[str, Any] = raw_custom if isinstance(raw_custom, Mapping) else {}
         language = custom.get("language")
+        kind = custom.get("kind")
         buttons = message.get("buttons") or message.get("quick_replies") or custom.get("options")
         sources = custom.get("sources")
         return cls(
@@ -103,6 +105,7 @@ class BotMessage:
             else [],
             language=language if isinstance(language, str) and language else None,
             media=[m for k in ("image", "attachment") if isinstance(m := message.get(k), str)],
+            kind=kind if isinstance(kind, str) else None,
         )
 
 

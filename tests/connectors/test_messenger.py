@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -20,7 +21,7 @@ from sanic_testing.testing import SanicASGITestClient
 from connectors.common.text import phrase
 from connectors.messenger import MAX_CHARS, MessengerInput
 from tests.connectors.common.platform_stub import PlatformStub
-from tests.connectors.test_whatsapp import load_credentials_entry
+from tests.connectors.common.rasa_credentials import load_credentials_entry
 
 SECRET = "app-secret"
 VERIFY = "verify-me"
@@ -393,6 +394,61 @@ async def test_graph_errors_are_retried_then_logged_with_conversation_id(stub, c
     assert resp.status_code == 200
     assert stub.attempts == 3  # the 400 was not retried
     assert any(PSID in r.getMessage() and "551" in r.getMessage() for r in caplog.records)
+
+
+async def test_messaging_window_bot_stops_after_24h_human_agent_up_to_7_days(stub, caplog):
+    h = make(stub)
+    handed: list[str] = []
+
+    async def handoff(conversation_id: str, text: str) -> None:
+        handed.append(text)
+
+    h.channel.window_closed_handlers.append(handoff)
+    output = h.channel.get_output_channel()
+    human = BotUttered("Hi, Sam here.", data={"custom": {"kind": "human", "language": "en"}})
+    bot = BotUttered("A bot follow-up.")
+
+    await h.channel.senders.touch_inbound("messenger", PSID, at=time.time() - 2 * 86400)
+    with caplog.at_level(logging.WARNING, logger="connectors.messenger"):
+        await output.send_response(PSID, bot.message())
+    assert stub.attempts == 0 and handed == ["A bot follow-up."]
+    assert any(PSID in r.getMessage() for r in caplog.records)
+    await output.send_response(PSID, human.message())
+    [sent] = await stub.wait_for("graph", 1)
+    assert sent.json == {
+        "recipient": {"id": PSID},
+        "messaging_type": "MESSAGE_TAG",
+        "tag": "HUMAN_AGENT",
+        "message": {"text": "Hi, Sam here."},
+    }
+    await h.channel.senders.touch_inbound("messenger", PSID, at=time.time() - 8 * 86400)
+    await output.send_response(PSID, human.message())
+    assert len(stub.graph) == 1 and handed[-1] == "Hi, Sam here."
+
+
+async def test_graph_window_error_is_handed_off(stub):
+    h = make(stub)
+    handed: list[str] = []
+
+    async def handoff(conversation_id: str, text: str) -> None:
+        handed.append(conversation_id)
+
+    h.channel.window_closed_handlers.append(handoff)
+    stub.fail_next = [
+        (
+            400,
+            {
+                "error": {
+                    "message": "(#10) This message is sent outside of allowed window.",
+                    "type": "OAuthException",
+                    "code": 10,
+                    "error_subcode": 2018278,
+                }
+            },
+        )
+    ]
+    await h.post(page(text_event("hi")))
+    assert handed == [PSID] and stub.graph == []
 
 
 async def test_bad_json_and_non_page_objects_are_clear_4xx(stub):

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import re
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +20,7 @@ from twilio.request_validator import RequestValidator
 from connectors.common.text import phrase
 from connectors.whatsapp import MAX_CHARS, WhatsAppInput
 from tests.connectors.common.platform_stub import PlatformStub
+from tests.connectors.common.rasa_credentials import load_credentials_entry
 
 TOKEN = "twilio-token"
 ACCOUNT = "AC" + "1" * 32
@@ -423,19 +422,6 @@ async def test_request_without_message_sid_is_a_clear_400(stub):
     resp = await h.post(params)
     assert resp.status_code == 400
     assert "MessageSid" in resp.text
-
-
-def load_credentials_entry(monkeypatch, key: str, ours: set[str]) -> Any:
-    """Our entry as Rasa builds it: credentials.yml through Rasa's own YAML loader (other
-    channels' variables set blank so their entries load too), then `from_credentials`."""
-    from rasa.shared.utils.common import class_from_module_path
-    from rasa.shared.utils.io import read_config_file
-
-    path = Path(__file__).resolve().parents[2] / "credentials.yml"
-    for name in set(re.findall(r"\$\{(\w+)\}", path.read_text())) - ours:
-        monkeypatch.setenv(name, "")
-    creds = read_config_file(str(path))
-    return class_from_module_path(key).from_credentials(creds[key])  # as rasa.core.run does
 
 
 WHATSAPP_VARS = {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER"}
