@@ -295,11 +295,9 @@ class WebChatInput(InputChannel):
         return self._cors(request, response.json(body, status=status))
 
     def _error(self, request: Request, err: BadRequest) -> HTTPResponse:
-        resp = response.json({"error": err.message}, status=err.status)
-        if err.status == 403:
-            setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
-            return resp  # no CORS headers for a refused origin
-        return self._cors(request, resp)
+        # CORS headers even on a 403: the body reveals nothing, and the widget can then read the
+        # status and tell the site owner why it stays hidden instead of failing mysteriously
+        return self._cors(request, response.json({"error": err.message}, status=err.status))
 
     def _conversation_id(self, value: Any) -> str:
         if not isinstance(value, str) or not CONVERSATION_ID.match(value):

@@ -155,3 +155,31 @@ def test_test_page_chips_and_show_why(launch, scripted_bot):
         expect(why).to_contain_text("Returns policy · score 0.820 · en")
     finally:
         context.close()
+
+
+def test_ui_strings_exist_in_every_language(launch, site, scripted_bot):
+    context, page, _ = open_page(launch, site(scripted_bot))
+    try:
+        expect(page.locator(".ca-launcher")).to_be_visible()
+        keys = page.evaluate(
+            "Object.fromEntries(Object.entries(window.CustomerAgentI18n)"
+            ".map(([k, v]) => [k, Object.keys(v).sort()]))"
+        )
+        assert sorted(keys) == ["de", "en", "es", "fr", "nl"]
+        for lang, names in keys.items():
+            assert names == keys["en"], lang
+    finally:
+        context.close()
+
+
+def test_site_not_allowed_gets_no_widget(launch, site, scripted_bot):
+    # same shop page, reached as http://localhost:PORT: an origin nobody allowed
+    url = site(scripted_bot).replace("127.0.0.1", "localhost")
+    context = launch("en").new_context()
+    page = context.new_page()
+    try:
+        with page.expect_console_message(lambda m: "cors_origins" in m.text, timeout=15_000):
+            page.goto(url)
+        assert page.locator(".ca-launcher").count() == 0
+    finally:
+        context.close()

@@ -188,11 +188,11 @@ def test_bad_requests_get_4xx_and_never_reach_rasa(stack, body, raw, status):
     assert agent.received == []
 
 
-def test_wrong_origin_is_refused_without_cors_headers(stack):
+def test_wrong_origin_is_refused(stack):
     app, _, agent = stack
     resp = post(app, msg(), headers={"Origin": "https://evil.example"})
     assert resp.status == 403
-    assert "access-control-allow-origin" not in resp.headers
+    assert resp.json == {"error": "origin not allowed"}
     assert agent.received == []
     _, cfg = app.test_client.get(
         "/webhooks/webchat/config", headers={"Origin": "https://evil.example"}
@@ -344,3 +344,13 @@ def test_merge_message_drops_malformed_buttons_and_non_dict_custom():
         show_why=False,
     )
     assert merged == {"text": "Pick one", "buttons": [{"title": "A", "payload": "/a"}]}
+
+
+def test_widget_never_builds_html_from_strings():
+    # the widget renders all message text as text; these sinks would parse markup
+    from connectors.webchat import STATIC_DIR
+
+    for name in ("widget.js", "test-chat.html"):
+        source = (STATIC_DIR / name).read_text(encoding="utf-8")
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in source, (name, sink)

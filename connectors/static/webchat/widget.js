@@ -4,7 +4,7 @@
  * Optional attributes: data-open="true" (open on load), data-lang="nl" (force the UI language).
  *
  * Everything a message contains is rendered with textContent / setAttribute on vetted URLs:
- * no HTML from content or visitors ever reaches innerHTML.
+ * no HTML from content or visitors is ever parsed as markup.
  * The conversation (random id + transcript) lives in localStorage, so a reload keeps it;
  * after 24 h of inactivity a new conversation starts, as on the server.
  */
@@ -458,10 +458,15 @@
     var i18nReady = window.CustomerAgentI18n ? Promise.resolve()
       : loadScript(staticBase + "/i18n.js");
     var configReady = fetch(api + "/config", { credentials: "omit" })
-      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (r) { return r.status === 403 ? null : r.ok ? r.json() : {}; })
       .catch(function () { return {}; });
     Promise.all([i18nReady, configReady]).then(function (res) {
-      var cfg = res[1] || {};
+      var cfg = res[1];
+      if (cfg === null) {
+        // every request would be refused: show nothing rather than a broken chat
+        console.warn("Customer Agent: this site's origin is not in the web chat's cors_origins");
+        return;
+      }
       Object.keys(cfg).forEach(function (k) { config[k] = cfg[k]; });
       lang = pickLanguage(window.CustomerAgentI18n);
       strings = window.CustomerAgentI18n[lang];
