@@ -1,7 +1,10 @@
 """`action_detect_language`: the custom slot mapping of `language`, run on every visitor message.
 
 Rasa runs it inside `action_extract_slots`, before the policies choose a reply, so even a canned
-greeting is in the language of the message that triggered it.
+greeting is in the language of the message that triggered it. The browser's languages (web chat
+metadata, also kept by Rasa's session start in `session_started_metadata`) decide first; then the
+text. Rasa's built-in session start is used on purpose: a custom one would make every new
+conversation depend on the action server, and a visitor would get nothing when it is down.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ class ActionDetectLanguage(Action):
         text = str(message.get("text") or "")
         current = tracker.get_slot("language")
         if current is None:
-            metadata = message.get("metadata") or {}
+            metadata = message.get("metadata") or tracker.get_slot("session_started_metadata") or {}
             current = from_browser(metadata.get("languages") or metadata.get("language"))
         language = choose_language(current, text)
         events: list[EventType] = []

@@ -16,7 +16,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_RESPONSE = "utter_technical_issue"
+FALLBACK_RESPONSE = "utter_default"
 
 
 class MergingCollector(CollectingOutputChannel):

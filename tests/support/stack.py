@@ -64,8 +64,19 @@ class Stack:
         return "\n".join(out)
 
 
+def credential_vars() -> list[str]:
+    """Env vars credentials.yml expands; Rasa refuses to start when one is unset, and a channel
+    without its secrets stays closed, so unset ones are passed as empty."""
+    import re
+
+    text = (ROOT / "credentials.yml").read_text(encoding="utf-8")
+    return sorted(set(re.findall(r"\$\{(\w+)\}", text)))
+
+
 def stack_env(data_dir: Path, action_port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_AGENT_")}
+    for name in credential_vars():
+        env.setdefault(name, "")
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         CUSTOMER_AGENT_DATA=str(data_dir),
@@ -123,7 +134,7 @@ def running_stack(
         stack.logs.append(log)
         rasa = subprocess.Popen(
             [str(RASA), "run", "--model", "models", "--credentials", "credentials.yml",
-             "--endpoints", "endpoints.yml", "--port", str(rasa_port)],
+             "--endpoints", "endpoints.yml", "--port", str(rasa_port), *(["--debug"] if os.environ.get("STACK_DEBUG") else [])],
             cwd=ROOT, env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         )
         stack.procs.append(rasa)
