@@ -10,8 +10,15 @@ export CUSTOMER_AGENT_PORT=${CUSTOMER_AGENT_PORT:-5005}
 export CUSTOMER_AGENT_ACTION_PORT=${CUSTOMER_AGENT_ACTION_PORT:-5055}
 export CUSTOMER_AGENT_ACTION_URL=${CUSTOMER_AGENT_ACTION_URL:-http://127.0.0.1:$CUSTOMER_AGENT_ACTION_PORT/webhook}
 export CUSTOMER_AGENT_TRACKER_DB=${CUSTOMER_AGENT_TRACKER_DB:-$CUSTOMER_AGENT_DATA/tracker.db}
+# `make run` is the admin's local instance: the test-chat page and 'show why' are on unless set.
+export CUSTOMER_AGENT_SHOW_WHY=${CUSTOMER_AGENT_SHOW_WHY:-true}
 mkdir -p "$CUSTOMER_AGENT_DATA"
 [ -f .env ] && { set -a; . ./.env; set +a; }
+# Rasa refuses to start when a ${VAR} in credentials.yml is unset; a channel without its secrets
+# stays closed (403), so unset ones are exported empty.
+for var in $(grep -o '\${[A-Za-z_][A-Za-z0-9_]*}' credentials.yml | tr -d '${}' | sort -u); do
+  export "$var=${!var-}"
+done
 
 .venv/bin/python -m knowledge.bootstrap || echo "[run] WARNING: the sample help centre could not be indexed; answers will hand off"
 
@@ -19,7 +26,7 @@ base="http://localhost:$CUSTOMER_AGENT_PORT"
 cat <<MSG
 
   Customer Agent is starting (Ctrl-C stops it).
-    Test chat:   $base/webhooks/webchat/test   (needs CUSTOMER_AGENT_SHOW_WHY=true for the 'show why' panel)
+    Test chat:   $base/webhooks/webchat/test   (admin page with sample questions and 'show why')
     Widget:      <script src="$base/webhooks/webchat/static/widget.js" data-server="$base"></script>
     REST:        curl -s $base/webhooks/rest/webhook -d '{"sender":"me","message":"hello"}'
     Logs:        $CUSTOMER_AGENT_DATA/rasa.log
