@@ -10,6 +10,7 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -30,8 +31,6 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
 default_internal_user = {internal_user}
@@ -51,9 +50,11 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
+{tls}
 service anvil {{
   chroot =
 }}
@@ -72,9 +73,11 @@ def free_port() -> int:
 class Dovecot:
     """Foreground dovecot (`dovecot -F -c conf`) in a temp dir on a free port."""
 
-    def __init__(self) -> None:
+    def __init__(self, cert: tuple[Path, Path] | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="ca-dovecot-"))
         self.port = free_port()
+        self.cert = cert  # (cert, key): TLS required, implicit TLS on tls_port, STARTTLS on port
+        self.tls_port = free_port() if cert else 0
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -99,6 +102,13 @@ class Dovecot:
                 internal_user=internal_user,
                 uid=mail_owner.pw_uid,
                 gid=mail_owner.pw_gid,
+                tls_port=self.tls_port,
+                tls=(
+                    f"ssl = required\nssl_cert = <{self.cert[0]}\nssl_key = <{self.cert[1]}\n"
+                    "disable_plaintext_auth = yes"
+                    if self.cert
+                    else "ssl = no\ndisable_plaintext_auth = no"
+                ),
             )
         )
         self.proc = subprocess.Popen(
@@ -136,6 +146,19 @@ class Dovecot:
         imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
         imap.login(USER, PASSWORD)
         return imap
+
+    def deliver_tls(self, raw: bytes) -> None:
+        """Deliver over implicit TLS (plain-text login is refused on a TLS server)."""
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        imap = imaplib.IMAP4_SSL("127.0.0.1", self.tls_port, ssl_context=context, timeout=10)
+        try:
+            imap.login(USER, PASSWORD)
+            typ, data = imap.append("INBOX", None, None, raw)
+            assert typ == "OK", data
+        finally:
+            imap.logout()
 
     def deliver(self, raw: bytes, arrived: float | None = None) -> None:
         imap = self.client()
@@ -207,3 +230,32 @@ def start_smtp() -> tuple[Controller, SmtpSink]:
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     return controller, sink
+
+
+def make_cert(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost/127.0.0.1 (openssl CLI)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    os.chmod(directory, 0o755)
+    return cert, key
