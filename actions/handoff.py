@@ -26,7 +26,12 @@ class ActionHandoff(Action):
         mode = str((agent_profile().get("handoff") or {}).get("mode", "slack"))
         reason = tracker.get_slot("handoff_reason") or "visitor_request"
         language = tracker.get_slot("language") or "en"
-        payload = {"kind": "handoff", "sources": [], "language": language, "options": []}
+        payload: dict[str, Any] = {
+            "kind": "handoff",
+            "sources": [],
+            "language": language,
+            "options": [],
+        }
         if mode == "stay_assigned":
             dispatcher.utter_message(response="utter_handoff_unavailable", json_message=payload)
             return [SlotSet("handoff_reason", None)]

@@ -42,16 +42,30 @@ GNOME = ROOT.parent / "shared" / "eval" / "gnome-help" / "gnome_help_en_nl.jsonl
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def train_time() -> float:
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
         subprocess.run(
-            [str(RASA), "train", "--domain", "bot/domain", "--data", "data", "--config",
-             "config.yml", "--out", out, "--force", "--quiet"],
-            cwd=ROOT, check=True, capture_output=True,
+            [
+                str(RASA),
+                "train",
+                "--domain",
+                "bot/domain",
+                "--data",
+                "data",
+                "--config",
+                "config.yml",
+                "--out",
+                out,
+                "--force",
+                "--quiet",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
         return time.perf_counter() - t0
 
@@ -87,8 +101,12 @@ def index_gnome(env: dict[str, str]) -> None:
                 )
                 (docs / lang / f"{row['id']}.md").write_text(front + body, encoding="utf-8")
     agent_py = ROOT / ".venv" / "bin" / "customer-agent"
-    subprocess.run([str(agent_py), "sources", "add", str(docs), "--name", "gnome"],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [str(agent_py), "sources", "add", str(docs), "--name", "gnome"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     subprocess.run([str(agent_py), "sync", "--source", "gnome"], cwd=ROOT, env=env, check=True)
 
 
@@ -121,16 +139,19 @@ def main() -> int:
                         zip(range(args.n), itertools.cycle(pool)), total=args.n, desc=kind
                     ):
                         t0 = time.perf_counter()
-                        resp = client.post(url, json={"sender": f"bench-{kind}-{i % 20}",
-                                                      "message": text[:4000]})
+                        resp = client.post(
+                            url, json={"sender": f"bench-{kind}-{i % 20}", "message": text[:4000]}
+                        )
                         lat.append((time.perf_counter() - t0) * 1000)
                         resp.raise_for_status()
                     rows.append((kind, lat))
     print(f"\nREST round trip ({args.n} messages per kind, corpus={args.corpus})")
     print(f"{'kind':<12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'mean ms':>8}")
     for kind, lat in rows:
-        print(f"{kind:<12} {pct(lat, .5):8.1f} {pct(lat, .95):8.1f} {max(lat):8.1f} "
-              f"{statistics.mean(lat):8.1f}")
+        print(
+            f"{kind:<12} {pct(lat, 0.5):8.1f} {pct(lat, 0.95):8.1f} {max(lat):8.1f} "
+            f"{statistics.mean(lat):8.1f}"
+        )
     return 0
 
 

@@ -10,7 +10,7 @@ visitor's language.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
@@ -23,10 +23,10 @@ class MergingCollector(CollectingOutputChannel):
     """Collects each bot utterance as one message: text + buttons + image + custom."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "collector"
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         buttons = message.get("buttons") or message.get("quick_replies")
         merged = self._message(
             recipient_id,
@@ -41,8 +41,8 @@ class MergingCollector(CollectingOutputChannel):
 
 
 async def fallback_reply(
-    app: Any, sender_id: Text, channel: Text, messages: List[Dict[Text, Any]]
-) -> Optional[Dict[Text, Any]]:
+    app: Any, sender_id: str, channel: str, messages: list[dict[str, Any]]
+) -> dict[str, Any] | None:
     """A polite 'something went wrong' in the visitor's language when the bot said nothing.
 
     Returns None when silence is right: a human owns the conversation.

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -37,7 +38,7 @@ class RequestError(Exception):
 
 def parse_message_request(
     body: bytes, *, max_chars: int = MAX_MESSAGE_CHARS
-) -> Tuple[Text, Text, Dict[Text, Any]]:
+) -> tuple[str, str, dict[str, Any]]:
     """(sender, text, metadata) from a raw request body, or RequestError with a 4xx."""
     if len(body) > MAX_BODY_BYTES:
         raise RequestError(413, f"request body over {MAX_BODY_BYTES} bytes")
@@ -51,7 +52,9 @@ def parse_message_request(
         raise RequestError(400, "request body must be a JSON object")
     sender = payload.get("sender")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        raise RequestError(400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS}")
+        raise RequestError(
+            400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS}"
+        )
     text = payload.get("message")
     if not isinstance(text, str):
         raise RequestError(400, "'message' must be a string")
@@ -73,12 +76,10 @@ class RestInput(InputChannel):
     """Hardened drop-in for Rasa's RestInput (same name, same URL)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("customer_agent_rest", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -102,10 +103,10 @@ class RestInput(InputChannel):
 async def deliver(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     app: Any,
-    text: Text,
-    sender: Text,
-    channel: Text,
-    metadata: Optional[Dict[Text, Any]],
+    text: str,
+    sender: str,
+    channel: str,
+    metadata: dict[str, Any] | None,
 ) -> list:
     """Run one visitor message through Rasa and return the bot's messages (never empty unless
     a human owns the conversation)."""

@@ -22,18 +22,68 @@ DEFAULT_LANGUAGE = "en"
 # "hallo" is Dutch and German; the Dutch reading is the product's primary market.
 _SHORT_WORDS: dict[str, str] = {
     **dict.fromkeys(
-        "hi hello hey thanks thank bye goodbye yes no please cheers morning evening".split(), "en"
+        [
+            "hi",
+            "hello",
+            "hey",
+            "thanks",
+            "thank",
+            "bye",
+            "goodbye",
+            "yes",
+            "no",
+            "please",
+            "cheers",
+            "morning",
+            "evening",
+        ],
+        "en",
     ),
     **dict.fromkeys(
-        "hallo hoi hai dag goedemorgen goedemiddag goedenavond bedankt dankjewel dankuwel doei "
-        "ja nee graag alsjeblieft alstublieft klopt".split(),
+        [
+            "hallo",
+            "hoi",
+            "hai",
+            "dag",
+            "goedemorgen",
+            "goedemiddag",
+            "goedenavond",
+            "bedankt",
+            "dankjewel",
+            "dankuwel",
+            "doei",
+            "ja",
+            "nee",
+            "graag",
+            "alsjeblieft",
+            "alstublieft",
+            "klopt",
+        ],
         "nl",
     ),
     **dict.fromkeys(
-        "danke tschüss tschüs servus moin nein bitte genau gerne guten morgen abend".split(), "de"
+        [
+            "danke",
+            "tschüss",
+            "tschüs",
+            "servus",
+            "moin",
+            "nein",
+            "bitte",
+            "genau",
+            "gerne",
+            "guten",
+            "morgen",
+            "abend",
+        ],
+        "de",
     ),
-    **dict.fromkeys("bonjour salut merci bonsoir oui non coucou revoir".split(), "fr"),
-    **dict.fromkeys("hola gracias adiós adios buenos buenas días sí vale".split(), "es"),
+    **dict.fromkeys(
+        ["bonjour", "salut", "merci", "bonsoir", "oui", "non", "coucou", "revoir"], "fr"
+    ),
+    **dict.fromkeys(
+        ["hola", "gracias", "adiós", "adios", "buenos", "buenas", "días", "sí", "vale"], "es"
+    ),
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 

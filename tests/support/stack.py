@@ -33,7 +33,7 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status < 500:
                     return
         except (urllib.error.URLError, ConnectionError, OSError):
@@ -73,7 +73,9 @@ def credential_vars() -> list[str]:
     return sorted(set(re.findall(r"\$\{(\w+)\}", text)))
 
 
-def stack_env(data_dir: Path, action_port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+def stack_env(
+    data_dir: Path, action_port: int, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_AGENT_")}
     for name in credential_vars():
         env.setdefault(name, "")
@@ -92,7 +94,11 @@ def index_sample(env: dict[str, str]) -> None:
     """Index the shipped sample help centre into the stack's data dir (idempotent)."""
     subprocess.run(
         [str(AGENT_PY), "-m", "knowledge.bootstrap"],
-        cwd=ROOT, env=env, check=True, timeout=900, capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=900,
+        capture_output=True,
     )
 
 
@@ -125,17 +131,41 @@ def running_stack(
             stack.logs.append(log)
             stack.procs.append(
                 subprocess.Popen(
-                    [str(AGENT_PY), "-m", "rasa_sdk", "--actions", "actions",
-                     "--port", str(action_port)],
-                    cwd=ROOT, env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                    [
+                        str(AGENT_PY),
+                        "-m",
+                        "rasa_sdk",
+                        "--actions",
+                        "actions",
+                        "--port",
+                        str(action_port),
+                    ],
+                    cwd=ROOT,
+                    env=full_env,
+                    stdout=log.open("wb"),
+                    stderr=subprocess.STDOUT,
                 )
             )
         log = data_dir / "rasa.log"
         stack.logs.append(log)
         rasa = subprocess.Popen(
-            [str(RASA), "run", "--model", "models", "--credentials", "credentials.yml",
-             "--endpoints", "endpoints.yml", "--port", str(rasa_port), *(["--debug"] if os.environ.get("STACK_DEBUG") else [])],
-            cwd=ROOT, env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            [
+                str(RASA),
+                "run",
+                "--model",
+                "models",
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+                "--port",
+                str(rasa_port),
+                *(["--debug"] if os.environ.get("STACK_DEBUG") else []),
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
         )
         stack.procs.append(rasa)
         if start_actions:
