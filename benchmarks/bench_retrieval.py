@@ -128,6 +128,7 @@ def main() -> int:
     ap.add_argument("--full", action="store_true", help="all 296 pages")
     ap.add_argument("--sweep", action="store_true", help="print an alpha sweep on the dev half")
     ap.add_argument("--alpha", type=float, default=None, help="hybrid alpha (default: store's)")
+    ap.add_argument("--cross", type=float, default=None, help="cross-language keyword weight")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument(
         "--cache",
@@ -160,6 +161,9 @@ def main() -> int:
         # re-sync of the unchanged corpus: re-read, re-chunk, upsert (nothing to write or embed)
         t0 = time.perf_counter()
         store = LanceChunkStore(index, emb, cache_path=cache)
+        default_cross = store.cross_weight
+        if args.cross is not None:
+            store.cross_weight = args.cross
         again = [c for p, lang in docs for c in make_chunks(p, lang)]
         rewritten = store.upsert(again)
         resync_s = time.perf_counter() - t0
@@ -168,13 +172,19 @@ def main() -> int:
         results: dict = {}
         latencies: list[float] = []
         if args.sweep:
-            print("\nalpha sweep (dev half, hybrid):")
+            print("\nalpha sweep (dev half, hybrid, same-language directions):")
             for alpha in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
                 row = []
-                for name, d in directions.items():
-                    m = metrics(run_queries(store, dev, d, "hybrid", alpha))
+                for name in ("en->en", "nl->nl"):
+                    m = metrics(run_queries(store, dev, directions[name], "hybrid", alpha))
                     row.append(f"{name} R@1 {m['R@1']:.3f} MRR {m['MRR']:.3f}")
                 print(f"  alpha={alpha:.1f}  " + " | ".join(row))
+            print("cross-language keyword weight sweep (dev half, nl->en):")
+            for cross in (0.0, 0.05, 0.1, 0.2, 0.3):
+                store.cross_weight = cross
+                m = metrics(run_queries(store, dev, directions["nl->en"], "hybrid"))
+                print(f"  cross={cross:.2f}  nl->en R@1 {m['R@1']:.3f} MRR {m['MRR']:.3f}")
+            store.cross_weight = args.cross if args.cross is not None else default_cross
         jobs = [(split, name, method) for split in ("dev", "test") for name in directions
                 for method in ("bm25", "vector", "hybrid")]  # fmt: skip
         for split, name, method in tqdm(jobs, desc="queries", unit="run"):

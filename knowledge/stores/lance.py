@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,13 @@ import pyarrow as pa
 from langchain_core.embeddings import Embeddings
 
 from knowledge.embeddings import model_id, score_bounds
-from knowledge.stores.base import DEFAULT_ALPHA, Candidate, fingerprint, fuse
+from knowledge.stores.base import (
+    CROSS_LANGUAGE_WEIGHT,
+    DEFAULT_ALPHA,
+    Candidate,
+    fingerprint,
+    fuse,
+)
 from knowledge.stores.embedding_cache import EmbeddingCache
 from knowledge.types import Chunk, SearchHit
 
@@ -78,6 +85,7 @@ class LanceChunkStore:
         *,
         cache_path: Path | None = None,
         alpha: float = DEFAULT_ALPHA,
+        cross_weight: float = CROSS_LANGUAGE_WEIGHT,
         candidates: int = 50,
     ) -> None:
         import lancedb
@@ -85,6 +93,7 @@ class LanceChunkStore:
         self.path = path
         self.embeddings = embeddings
         self.alpha = alpha
+        self.cross_weight = cross_weight
         self.candidates = candidates
         self.floor, self.ceiling = score_bounds(embeddings)
         self.cache = EmbeddingCache(cache_path or path / "embedding-cache.sqlite", embeddings)
@@ -229,6 +238,7 @@ class LanceChunkStore:
         return fuse(
             cands.values(), k=k, alpha=self.alpha if alpha is None else alpha,
             language=language, floor=self.floor, ceiling=self.ceiling,
+            cross_weight=self.cross_weight,
         )  # fmt: skip
 
     def vector_search(self, query: str, *, k: int = 10, **filters: Any) -> list[SearchHit]:
@@ -247,7 +257,9 @@ class LanceChunkStore:
         cands = self._keyword(query, qvec, max(self.candidates, k), language, where)
         hits = fuse(cands.values(), k=len(cands), alpha=0.0, language=None,
                     floor=self.floor, ceiling=self.ceiling)  # fmt: skip
-        return hits[:k]
+        ranked = [replace(h, score=h.keyword_score or 0.0) for h in hits]
+        ranked.sort(key=lambda h: (-h.score, h.chunk.id))
+        return ranked[:k]
 
     def _rows_to_candidates(self, tbl: pa.Table, qvec: np.ndarray) -> dict[str, Candidate]:
         if tbl.num_rows == 0:
@@ -269,7 +281,9 @@ class LanceChunkStore:
     ) -> dict[str, Candidate]:
         with self._lock:
             indexed = self._indexed_columns()
-        columns = [kw_column(language)] if language else sorted(indexed)
+        columns = sorted(indexed)
+        if language and self.cross_weight <= 0:
+            columns = [kw_column(language)]  # other languages' keywords would not count
         out: dict[str, Candidate] = {}
         for col in columns:
             if col not in indexed:
