@@ -28,6 +28,15 @@ logger = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
 
 
+def agent_ready(app: Any) -> bool:
+    """Whether Rasa's server has a loaded agent (rasa.server puts it on `app.ctx.agent`);
+    an app without that attribute is not a Rasa server (tests, custom hosts): ready."""
+    if not hasattr(app.ctx, "agent"):
+        return True
+    agent = app.ctx.agent
+    return agent is not None and bool(agent.is_ready())
+
+
 class EmailTurnCollector(OutputChannel):
     """Collects every bot message of one turn so they leave as ONE reply mail."""
 
@@ -172,12 +181,18 @@ class EmailInput(InputChannel):
 
         return handle
 
-    def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Start polling (idempotent); called from the server's start listener."""
+    def start(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        ready: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """Start polling (idempotent); called from the server's start listener. Mail is only
+        fetched while `ready()`: Rasa's agent ignores messages until a model is loaded, and a
+        mail answered by nobody must stay unread rather than be marked done."""
         if self.config is None or self._task is not None:
             return
         self.poller = EmailPoller(
-            self.config, self.store, self.sender, self.make_handler(on_new_message)
+            self.config, self.store, self.sender, self.make_handler(on_new_message), ready=ready
         )
         self._task = asyncio.get_running_loop().create_task(self.poller.run())
 
@@ -201,7 +216,7 @@ class EmailInput(InputChannel):
 
         @email_webhook.listener("after_server_start")
         async def start_poller(app: Any, loop: Any) -> None:
-            self.start(on_new_message)
+            self.start(on_new_message, ready=lambda: agent_ready(app))
 
         @email_webhook.listener("before_server_stop")
         async def stop_poller(app: Any, loop: Any) -> None:

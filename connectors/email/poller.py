@@ -54,6 +54,7 @@ class EmailPoller:
         *,
         clock: Callable[[], float] = time.time,
         reconnect_base_s: float = 2.0,
+        ready: Callable[[], bool] = lambda: True,
     ) -> None:
         self.config = config
         self.store = store
@@ -61,6 +62,7 @@ class EmailPoller:
         self.handler = handler
         self.clock = clock
         self.reconnect_base_s = reconnect_base_s
+        self.ready = ready
         self.stop_event = threading.Event()
         self.connected = False
         self._agent_failures: dict[str, int] = {}
@@ -78,7 +80,8 @@ class EmailPoller:
                 self.connected = True
                 failures = 0
                 while not self.stop_event.is_set():
-                    await self.process_pending(mailbox)
+                    if self.ready():  # no model loaded yet: mail waits on the server
+                        await self.process_pending(mailbox)
                     await asyncio.to_thread(mailbox.wait_for_change, self.config.poll_interval_s)
             except asyncio.CancelledError:
                 raise

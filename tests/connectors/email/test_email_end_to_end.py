@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 from email.message import Message
+from types import SimpleNamespace
 
 from email_agent import SOURCE, FakeAgent
 from email_mails import VISITOR, visitor_mail
 from email_servers import USER, Dovecot, SmtpSink
 
-from connectors.email.channel import EmailInput
+from connectors.email.channel import EmailInput, agent_ready
 from connectors.email.config import EmailConfig
 from connectors.email.poller import EmailPoller
 from connectors.email.smtp import SmtpSender
@@ -247,3 +249,49 @@ async def test_old_unread_backlog_is_left_alone(dovecot, smtp, config, agent):
     assert [text for _, text, _ in agent.calls] == ["A new question"]
     assert [c.message["In-Reply-To"] for c in smtp.received] == [new_id]
     assert sum("$CustomerAgent" in f for _, f in dovecot.flags()) == 1
+
+
+async def test_mail_waits_unread_until_the_agent_is_ready(dovecot, smtp, config, agent):
+    ready = [False]
+    raw, message_id = visitor_mail("Can I return a jacket?")
+    dovecot.deliver(raw)
+    config = dataclasses.replace(config, poll_interval_s=0.3)
+    store = EmailStore(config.state_path)
+    poller = EmailPoller(
+        config,
+        store,
+        SmtpSender(config),
+        EmailInput(config).make_handler(agent),
+        ready=lambda: ready[0],
+    )
+    task = asyncio.create_task(poller.run())
+    try:
+        for _ in range(40):  # connected and idling, but no model loaded yet
+            await asyncio.sleep(0.05)
+        assert poller.connected
+        assert agent.calls == [] and smtp.received == []
+        assert not any("$CustomerAgent" in f for _, f in dovecot.flags())
+        ready[0] = True
+        received = await smtp.wait_for(1)
+    finally:
+        poller.stop()
+        await asyncio.wait_for(task, 10)
+        store.close()
+    assert [c.message["In-Reply-To"] for c in received] == [message_id]
+
+
+def test_agent_ready_reads_rasas_app_context() -> None:
+    class Agent:
+        def __init__(self, ready: bool) -> None:
+            self.ready = ready
+
+        def is_ready(self) -> bool:
+            return self.ready
+
+    def app(**ctx):
+        return SimpleNamespace(ctx=SimpleNamespace(**ctx))
+
+    assert agent_ready(app())  # not a Rasa server
+    assert not agent_ready(app(agent=None))
+    assert not agent_ready(app(agent=Agent(False)))
+    assert agent_ready(app(agent=Agent(True)))
