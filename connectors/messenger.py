@@ -287,10 +287,16 @@ class Inbound:
     kind: str  # "text" | "quick_reply" | "postback" | "attachment"
 
 
+def _id_of(party: Any) -> str:
+    """`{"id": ...}` -> the id as text; "" for anything malformed."""
+    value = party.get("id") if isinstance(party, Mapping) else None
+    return str(value) if isinstance(value, (str, int)) and str(value) else ""
+
+
 def parse_event(event: Mapping[str, Any]) -> Inbound | None:
     """The message/postback in a `messaging` entry, or None for echoes, reads, deliveries,
     reactions and anything else that needs no answer."""
-    sender = str((event.get("sender") or {}).get("id") or "")
+    sender = _id_of(event.get("sender"))
     if not sender:
         return None
     message = event.get("message")
@@ -416,7 +422,7 @@ class MessengerInput(InputChannel):
             )
             return
         await self.senders.touch_inbound(CHANNEL, inbound.sender)
-        page_id = str((event.get("recipient") or {}).get("id") or "")
+        page_id = _id_of(event.get("recipient"))
         self.tasks.spawn(
             self._handle(inbound, page_id, on_new_message),
             conversation_id=inbound.sender,
