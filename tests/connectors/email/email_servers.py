@@ -9,6 +9,7 @@ import imaplib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -115,6 +116,7 @@ class Dovecot:
             [binary, "-F", "-c", str(conf)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: stop() ends master and children
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -133,12 +135,9 @@ class Dovecot:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            # a throw-away server: no graceful shutdown needed (SIGTERM costs ~1 s per test)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
         shutil.rmtree(self.root, ignore_errors=True)
 
     # what a visitor's mail provider does: deliver into the mailbox
