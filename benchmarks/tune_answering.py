@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from eval_answers import EXPECTED_GROUP, help_items, mtrag_items  # noqa: E402
 
 GRID = {
+    "evidence": ["fused", "vector"],
     "min_score": [0.3, 0.4, 0.5, 0.55, 0.6],
     "min_coverage": [0.3, 0.4, 0.5, 0.6],
     "low_coverage_score": [0.6, 0.7, 0.8, 1.01],

@@ -18,6 +18,7 @@ import yaml
 class AnswerConfig:
     """Decision thresholds and composition limits (see `bot/answering.yml` for their meaning)."""
 
+    evidence: str = "fused"  # "fused" score or the "vector" (semantic) score for relevance
     min_score: float = 0.30
     min_coverage: float = 0.40
     low_coverage_score: float = 0.62
@@ -36,7 +37,10 @@ class AnswerConfig:
         unknown = set(data) - set(known)
         if unknown:
             raise ValueError(f"unknown answering settings: {sorted(unknown)}")
-        return cls(**data)
+        config = cls(**data)
+        if config.evidence not in ("fused", "vector"):
+            raise ValueError("answering: evidence must be 'fused' or 'vector'")
+        return config
 
 
 def load_config(path: Path) -> AnswerConfig:

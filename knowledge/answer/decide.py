@@ -89,6 +89,17 @@ def distinct_topics(hits: list[SearchHit]) -> list[SearchHit]:
     return list(seen.values())
 
 
+def relevance(hit: SearchHit, config: AnswerConfig) -> float:
+    """How relevant the best hit is on an absolute scale (see `evidence` in answering.yml).
+
+    The fused score's keyword half is relative to the query's best match, so the top hit
+    always gets it; the vector score alone does not flatter an irrelevant best match.
+    """
+    if config.evidence == "vector" and hit.vector_score is not None:
+        return hit.vector_score
+    return hit.score
+
+
 def _confidence(score: float, cov: float | None) -> float:
     return round(score if cov is None else score * (0.5 + 0.5 * cov), 4)
 
@@ -113,7 +124,7 @@ def decide(
         return Verdict("handoff", 1.0, "visitor_asked_for_human")
     hits = sorted(hits, key=lambda h: h.score, reverse=True)
     can_clarify = clarifications < config.max_clarifications
-    top = hits[0].score if hits else 0.0
+    top = relevance(hits[0], config) if hits else 0.0
     # a page and its translation are one topic to the visitor: compare topics in their language
     topics = distinct_topics([h for h in hits if h.chunk.language == language] or hits)
 
@@ -130,7 +141,9 @@ def decide(
         referent = missing_referent(question, history_text)
         if referent:
             options = tuple(
-                topic_of(h) for h in topics[: config.max_options] if h.score >= config.min_score
+                topic_of(h)
+                for h in topics[: config.max_options]
+                if relevance(h, config) >= config.min_score
             )
             return clarify_or_handoff(
                 "unresolved_reference", options if len(options) > 1 else (), referent
@@ -150,7 +163,8 @@ def decide(
     confidence = _confidence(top, cov)
 
     if not chosen_topic and top >= config.ambiguity_min_score and len(topics) > 1:
-        close = [h for h in topics if top - h.score <= config.ambiguity_margin]
+        lead = topics[0].score
+        close = [h for h in topics if lead - h.score <= config.ambiguity_margin]
         if len(close) > 1:
             options = tuple(topic_of(h) for h in close[: config.max_options])
             return clarify_or_handoff("ambiguous_topics", options)

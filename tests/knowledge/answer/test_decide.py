@@ -111,3 +111,18 @@ def test_missing_referent_ignores_conjunction_that():
     history = "Tell me about the Apollo 11 mission"
     assert missing_referent("When did that mission launch?", history) == ""
     assert missing_referent("When did that mission launch?", "") == "mission"
+
+
+def test_vector_evidence_ignores_the_relative_keyword_boost(config):
+    from dataclasses import replace
+
+    from knowledge.types import SearchHit
+
+    base = make_hit("Refunds", REFUND_EN, 0.0)
+    # keyword half maxed out because it is the query's best BM25 match, vector weak
+    hit = SearchHit(chunk=base.chunk, score=0.55, vector_score=0.1, keyword_score=1.0)
+    question = "When are refunds paid for salaries?"
+    assert decide(question, [hit], language="en", config=config).kind == "answer"
+    vector = replace(config, evidence="vector")
+    v = decide(question, [hit], language="en", config=vector)
+    assert (v.kind, v.reason) == ("handoff", "no_relevant_content")
