@@ -20,6 +20,7 @@ from knowledge.ingest.documents import Document, content_hash
 from knowledge.types import Chunk
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_ANCHOR_ATTR = re.compile(r"\s*\{#([\w.:-]+)\}\s*$")  # `## Title {#id}`: the page's real anchor
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _EMPHASIS = re.compile(r"[*_`]+")
@@ -28,6 +29,7 @@ _EMPHASIS = re.compile(r"[*_`]+")
 @dataclass
 class _Section:
     headings: tuple[str, ...]
+    anchor: str = ""  # explicit id of the nearest heading, when the source had one
     blocks: list[str] = field(default_factory=list)
 
 
@@ -97,10 +99,14 @@ def _sections(text: str) -> list[_Section]:
         if m:
             flush()
             level = len(m.group(1))
+            heading = m.group(2)
+            attr = _ANCHOR_ATTR.search(heading)
+            if attr:
+                heading = heading[: attr.start()]
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((level, _clean_heading(m.group(2))))
-            sections.append(_Section(tuple(h for _, h in stack)))
+            stack.append((level, _clean_heading(heading)))
+            sections.append(_Section(tuple(h for _, h in stack), attr.group(1) if attr else ""))
         elif not in_fence and not line.strip():
             flush()
         else:
@@ -152,8 +158,8 @@ def _pack(units: list[str], max_chars: int, sep: str = "\n\n") -> list[str]:
     return out
 
 
-def _anchor_url(url: str, heading: str) -> str:
-    slug = slugify(heading)
+def _anchor_url(url: str, heading: str, anchor: str = "") -> str:
+    slug = anchor or slugify(heading)
     if not slug or "#" in url:
         return url
     return f"{url}#{slug}"
@@ -178,7 +184,7 @@ def chunk_document(doc: Document, *, max_chars: int = 1200) -> list[Chunk]:
                 blocks.extend(_split_long(block, max_chars, language))
             else:
                 blocks.append(block)
-        url = _anchor_url(doc.url, headings[-1]) if headings else doc.url
+        url = _anchor_url(doc.url, headings[-1], section.anchor) if headings else doc.url
         for text in _pack(blocks, max_chars):
             text = text.strip()
             if not text:

@@ -41,7 +41,7 @@ KIND_BY_MIME = {
 _FRONT_MATTER = re.compile(
     r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S
 )
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 
 
 class ExtractionError(Exception):
@@ -115,7 +115,33 @@ def html_to_markdown(html: str, url: str | None = None) -> tuple[str, str, str]:
             text = precise
     if not text.strip():
         raise ExtractionError("no main content found in HTML")
-    return title, text, lang
+    return title, _mark_anchors(text, _heading_ids(tree)), lang
+
+
+def _heading_ids(tree: Any) -> dict[str, str]:
+    """Heading text -> its id on the page (`<h2 id>` or an anchor inside the heading)."""
+    ids: dict[str, str] = {}
+    for el in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        anchor = el.get("id") or next(
+            (a.get("id") or a.get("name") for a in el.iter("a") if a.get("id") or a.get("name")),
+            None,
+        )
+        text = " ".join(el.text_content().split()).lower()
+        if anchor and text and re.fullmatch(r"[\w.:-]+", anchor):
+            ids.setdefault(text, anchor)
+    return ids
+
+
+def _mark_anchors(markdown: str, ids: dict[str, str]) -> str:
+    """Append `{#id}` to Markdown headings whose HTML heading had an id, for citation URLs."""
+    if not ids:
+        return markdown
+
+    def mark(m: re.Match[str]) -> str:
+        key = " ".join(re.sub(r"[*_`]+", "", m.group(1)).split()).lower()
+        return f"{m.group(0)} {{#{ids[key]}}}" if key in ids else m.group(0)
+
+    return _MD_HEADING.sub(mark, markdown)
 
 
 def pdf_to_text(data: bytes) -> tuple[str, str]:
@@ -182,7 +208,7 @@ def docx_to_text(data: bytes) -> tuple[str, str]:
 
 def _first_heading(text: str) -> str:
     m = _MD_HEADING.search(text)
-    return m.group(1).strip() if m else ""
+    return re.sub(r"\s*\{#[^}]*\}$", "", m.group(1)).strip() if m else ""
 
 
 def extract(data: bytes, kind: str, *, url: str | None = None) -> tuple[str, str, str, str | None]:

@@ -107,3 +107,10 @@ def test_slugify_and_sentences() -> None:
     assert slugify("How to **return** an item?") == "how-to-return-an-item"
     assert slugify("Wat kost één fiets") == "wat-kost-één-fiets"
     assert split_sentences("Eerste zin. Tweede zin!", "nl") == ["Eerste zin.", "Tweede zin!"]
+
+
+def test_explicit_heading_anchor_wins_over_slug() -> None:
+    chunks = chunk_document(_doc("## How to return {#steps}\n\nLog in.\n\n## Other\n\nText."))
+    assert chunks[0].heading_path == ("How to return",)
+    assert chunks[0].url == "https://help.example.com/returns#steps"
+    assert chunks[1].url == "https://help.example.com/returns#other"

@@ -110,3 +110,16 @@ def test_iter_files_skips_hidden_and_unsupported(tmp_path: Path) -> None:
 )
 def test_kind_for_response(ctype: str, url: str, kind: str | None) -> None:
     assert kind_for_response(ctype, url) == kind
+
+
+def test_html_heading_ids_become_anchor_attributes() -> None:
+    page = html(
+        "Returns",
+        "<h2 id='how'>How to <b>return</b></h2><p>Log in and print the label.</p>"
+        "<h2><a name='times'></a>Refund times</h2><p>Five days.</p>"
+        "<h2>No id</h2><p>Text.</p>",
+    )
+    _, text, _, _ = extract(page, "html")
+    assert "## How to **return** {#how}\n" in text
+    assert "## Refund times {#times}\n" in text
+    assert "## No id\n" in text
