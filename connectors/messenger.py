@@ -52,6 +52,7 @@ from connectors.common.text import (
     render_sources,
     split_text,
 )
+from connectors.common.window import WindowClosedHandler, window_closed
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +64,6 @@ DEFAULT_API_VERSION = "v21.0"
 WINDOW_S = 24 * 3600  # standard messaging window
 HUMAN_AGENT_WINDOW_S = 7 * 24 * 3600  # HUMAN_AGENT tag: a person may still answer
 WINDOW_SUBCODES = {2018278}  # Graph: "message sent outside of allowed window"
-
-# (conversation_id, undelivered text) -> awaited when a reply may not be sent any more
-WindowClosedHandler = Callable[[str, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -265,16 +263,7 @@ class MessengerOutput(OutputChannel):
         return None
 
     async def _window_closed(self, recipient_id: str, body: str) -> None:
-        logger.warning(
-            "messenger reply not sent: outside the messaging window; handing off"
-            " conversation_id=%s",
-            recipient_id,
-        )
-        for handler in self.window_closed_handlers:
-            try:
-                await handler(recipient_id, body)
-            except Exception:
-                logger.exception("window-closed handoff failed conversation_id=%s", recipient_id)
+        await window_closed(CHANNEL, recipient_id, body, self.window_closed_handlers)
 
 
 @dataclass(frozen=True)

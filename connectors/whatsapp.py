@@ -54,6 +54,7 @@ from connectors.common.text import (
     render_sources,
     split_text,
 )
+from connectors.common.window import WindowClosedHandler, window_closed
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +63,6 @@ MAX_CHARS = 1600  # Twilio's limit for one WhatsApp message body
 WINDOW_S = 24 * 3600  # WhatsApp customer-service window
 WINDOW_ERROR_CODES = {63016}  # Twilio: "outside the allowed window"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
-# (conversation_id, undelivered text) -> awaited when a reply falls outside the 24 h window
-WindowClosedHandler = Callable[[str, str], Awaitable[None]]
 
 
 def whatsapp_address(number: str) -> str:
@@ -246,16 +244,7 @@ class WhatsAppOutput(OutputChannel):
         )
 
     async def _window_closed(self, recipient_id: str, body: str) -> None:
-        logger.warning(
-            "whatsapp reply not sent: outside the 24 h customer-service window;"
-            " handing off conversation_id=%s",
-            recipient_id,
-        )
-        for handler in self.window_closed_handlers:
-            try:
-                await handler(recipient_id, body)
-            except Exception:
-                logger.exception("window-closed handoff failed conversation_id=%s", recipient_id)
+        await window_closed(CHANNEL, recipient_id, body, self.window_closed_handlers)
 
 
 class WhatsAppInput(InputChannel):
