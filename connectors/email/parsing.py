@@ -7,11 +7,13 @@ agent never talks to another robot.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from functools import lru_cache
@@ -135,7 +137,7 @@ def latest_reply(body: str) -> str:
     return "\n".join(lines).strip()[:MAX_TEXT_CHARS]
 
 
-def automated_reason(msg: EmailMessage, own_address: str) -> str | None:
+def automated_reason(msg: Message, own_address: str) -> str | None:
     """Why this mail must not be answered (auto-reply, bounce, list, loop), or None."""
     auto_submitted = str(msg.get("auto-submitted", "")).strip().lower()
     if auto_submitted and not auto_submitted.startswith("no"):
@@ -180,35 +182,47 @@ def _body_text(msg: EmailMessage) -> str:
     return html_to_text(content) if part.get_content_type() == "text/html" else content
 
 
+def _decoded(value: object) -> str:
+    """A header as one line of text, encoded words decoded; never raises."""
+    text = str(value or "")
+    with contextlib.suppress(ValueError, LookupError, UnicodeError):
+        text = str(make_header(decode_header(text)))
+    return " ".join(text.split())
+
+
 def parse_mail(raw: bytes, own_address: str) -> InboundMail:
-    """Parse raw RFC 5322 bytes; never raises on malformed mail."""
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(msg, EmailMessage)
-    ids = message_ids(str(msg.get("message-id", "")))
+    """Parse raw RFC 5322 bytes; never raises on malformed mail.
+
+    Headers are read raw (compat32) and decoded by hand: the modern policy raises on addresses
+    with encoded line breaks, which a hostile sender controls."""
+    headers = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    ids = message_ids(str(headers.get("message-id", "")))
     # a mail without Message-ID still needs a stable identity across re-fetches
     message_id = ids[0] if ids else f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@local>"
-    reply_to = getaddresses([str(v) for v in msg.get_all("reply-to", [])])
-    from_ = getaddresses([str(v) for v in msg.get_all("from", [])])
+    reply_to = getaddresses([str(v) for v in headers.get_all("reply-to", [])])
+    from_ = getaddresses([str(v) for v in headers.get_all("from", [])])
     name, address = (reply_to or from_ or [("", "")])[0]
     if from_:
         name = from_[0][0] or name
-    to = [a.lower() for _, a in getaddresses([str(v) for v in msg.get_all("to", [])]) if a]
+    to = [a.lower() for _, a in getaddresses([str(v) for v in headers.get_all("to", [])]) if a]
     try:
-        body = _body_text(msg)
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        body = _body_text(msg) if isinstance(msg, EmailMessage) else ""
     except Exception:
         body = ""
-    subject = str(msg.get("subject", "") or "")
+    # one line: an encoded CR/LF in a subject must not break (or inject into) the reply's headers
+    subject = _decoded(headers.get("subject", ""))
     text = latest_reply(body)
     if not text:
         text = clean_subject(subject)
     return InboundMail(
         message_id=message_id,
-        address=address.lower(),
-        name=name,
+        address=address.lower() if "\n" not in address and "\r" not in address else "",
+        name=_decoded(name),
         subject=subject,
-        in_reply_to=message_ids(str(msg.get("in-reply-to", ""))),
-        references=message_ids(str(msg.get("references", ""))),
+        in_reply_to=message_ids(str(headers.get("in-reply-to", ""))),
+        references=message_ids(str(headers.get("references", ""))),
         text=text,
-        automated=automated_reason(msg, own_address),
+        automated=automated_reason(headers, own_address),
         to=to,
     )

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from connectors.email.config import EmailConfig
-from connectors.email.imap import ImapMailbox
+from connectors.email.imap import ImapError, ImapMailbox
 from connectors.email.parsing import InboundMail, parse_mail
 from connectors.email.render import ReplyContent, build_reply
 from connectors.email.smtp import SendFailed, SmtpSender
@@ -66,6 +66,7 @@ class EmailPoller:
         self.stop_event = threading.Event()
         self.connected = False
         self._agent_failures: dict[str, int] = {}
+        self._mail_failures: dict[int, int] = {}
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -100,7 +101,21 @@ class EmailPoller:
         for uid in await asyncio.to_thread(mailbox.pending_uids):
             if self.stop_event.is_set():
                 return
-            await self.process_one(mailbox, uid)
+            try:
+                await self.process_one(mailbox, uid)
+            except (ImapError, OSError):
+                raise  # the connection is gone: reconnect
+            except Exception as exc:  # one malformed mail must not block the others
+                count = self._mail_failures.get(uid, 0) + 1
+                self._mail_failures[uid] = count
+                logger.error(
+                    "email processing failed uid=%d attempt=%d error=%s",
+                    uid,
+                    count,
+                    f"{type(exc).__name__}: {exc}",
+                )
+                if count >= MAX_AGENT_FAILURES:  # leave it read, unanswered, for a human
+                    await asyncio.to_thread(mailbox.mark, uid, answered=False)
 
     async def process_one(self, mailbox: ImapMailbox, uid: int) -> None:
         raw = await asyncio.to_thread(mailbox.fetch, uid)

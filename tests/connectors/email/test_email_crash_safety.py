@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ import pytest
 from email_crash_worker import config_json
 from email_mails import visitor_mail
 
+import connectors.email.poller as poller_module
 from connectors.email.channel import EmailInput
 from connectors.email.imap import ImapError, ImapMailbox
 from connectors.email.poller import EmailPoller
@@ -171,3 +173,27 @@ async def test_failing_agent_sends_nothing_and_gives_up_after_retries(dovecot, s
     await run_until(poller, lambda: "$CustomerAgent" in dovecot.flags()[0][1])
     assert len(calls) == 3
     assert smtp.received == []
+
+
+async def test_a_mail_that_breaks_processing_does_not_block_the_others(
+    dovecot, smtp, config, agent, monkeypatch
+):
+    real_parse = poller_module.parse_mail
+
+    def parse_or_break(raw: bytes, own: str):
+        if b"POISON" in raw:
+            raise UnicodeError("unparseable")
+        return real_parse(raw, own)
+
+    monkeypatch.setattr(poller_module, "parse_mail", parse_or_break)
+    dovecot.deliver(visitor_mail("POISON")[0])
+    raw, message_id = visitor_mail("Can I return a jacket?")
+    dovecot.deliver(raw)
+    config = dataclasses.replace(config, poll_interval_s=0.2)
+    poller = make_poller(config, agent)
+    await run_until(
+        poller, lambda: all("\\Seen" in f for _, f in dovecot.flags()) and smtp.received
+    )
+    assert [c.message["In-Reply-To"] for c in smtp.received] == [message_id]
+    flags = dict(dovecot.flags())
+    assert "\\Answered" not in flags[next(m for m in flags if m != message_id)]

@@ -137,3 +137,15 @@ def test_subjects() -> None:
     assert reply_subject("Re: Returns") == "Re: Returns"
     assert reply_subject("Returns") == "Re: Returns"
     assert reply_subject("") == "Re:"
+
+
+def test_encoded_line_breaks_in_subject_and_name_are_flattened() -> None:
+    raw = (
+        b"From: =?utf-8?q?Anna=0D=0ABcc=3A_x=40evil=2Etest?= <anna@visitor.test>\r\n"
+        b"Message-ID: <s1@visitor.test>\r\n"
+        b"Subject: =?utf-8?q?Hello=0D=0ABcc=3A_x=40evil=2Etest?=\r\n\r\nHi\r\n"
+    )
+    mail = parse_mail(raw, OWN)
+    assert mail.subject == "Hello Bcc: x@evil.test"
+    assert "\n" not in mail.name
+    assert reply_subject(mail.subject) == "Re: Hello Bcc: x@evil.test"
