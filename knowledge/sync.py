@@ -198,6 +198,8 @@ def _crawl_items(
         res = page.result
         if res and not res.not_modified and not kind_for_response(res.content_type, res.final_url):
             continue  # not a document (feed, image, archive): not ours to index
+        if page.noindex:
+            continue  # the site asked search engines (us included) not to index it
         if page.error is not None:
             yield _Item(page.url, error=str(page.error), gone=page.error.gone)
         elif page.result is not None and page.result.not_modified:

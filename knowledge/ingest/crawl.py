@@ -9,6 +9,8 @@ the links recorded last time, so an unchanged site costs one small request per p
 
 from __future__ import annotations
 
+import gzip
+import io
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +32,7 @@ SKIP_SUFFIXES = frozenset(
     }
 )
 MAX_CRAWL_DELAY_S = 5.0
+MAX_SITEMAP_BYTES = 50_000_000  # the sitemaps.org limit for one uncompressed sitemap
 
 
 class CrawlError(Exception):
@@ -52,6 +55,7 @@ class CrawledPage:
     result: FetchResult | None = None
     error: FetchError | None = None
     links: tuple[str, ...] = ()
+    noindex: bool = False  # the page asked not to be indexed (meta robots / X-Robots-Tag)
 
 
 @dataclass
@@ -102,10 +106,37 @@ def extract_links(html: bytes, base_url: str) -> list[str]:
     return out
 
 
+def robots_directives(html: bytes, header: str = "") -> set[str]:
+    """`noindex`/`nofollow`/`none` from `<meta name="robots">` and the X-Robots-Tag header."""
+    import lxml.html
+
+    values = [header]
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except Exception:  # unparseable page: no meta directives
+        tree = None
+    if tree is not None:
+        values += [
+            m.get("content") or ""
+            for m in tree.iter("meta")
+            if (m.get("name") or "").strip().lower() == "robots"
+        ]
+    found = {v.strip().lower() for value in values for v in value.split(",")}
+    if "none" in found:
+        found |= {"noindex", "nofollow"}
+    return found & {"noindex", "nofollow"}
+
+
 def parse_sitemap(xml: bytes) -> tuple[list[str], list[str]]:
     """(page URLs, nested sitemap URLs) of a sitemap or sitemap index."""
     from lxml import etree
 
+    if xml[:2] == b"\x1f\x8b":  # sitemap.xml.gz
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(xml)) as gz:
+                xml = gz.read(MAX_SITEMAP_BYTES + 1)[:MAX_SITEMAP_BYTES]
+        except (OSError, EOFError):
+            return [], []
     try:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
         root = etree.fromstring(xml, parser=parser)
@@ -222,7 +253,11 @@ class Crawler:
             if res.not_modified:
                 page.links = prev.links
             elif _is_html(res):
-                page.links = tuple(dict.fromkeys(extract_links(res.content, res.final_url)))
+                directives = robots_directives(res.content, res.robots_tag)
+                page.noindex = "noindex" in directives
+                if "nofollow" not in directives:
+                    links = extract_links(res.content, res.final_url)
+                    page.links = tuple(dict.fromkeys(links))
             if delay:
                 time.sleep(delay)
             return page

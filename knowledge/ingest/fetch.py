@@ -49,6 +49,7 @@ class FetchResult:
     content_type: str
     etag: str | None
     last_modified: str | None
+    robots_tag: str = ""  # X-Robots-Tag header (noindex / nofollow)
 
     @property
     def not_modified(self) -> bool:
@@ -166,6 +167,7 @@ class Fetcher:
                         content_type=response.headers.get("content-type", ""),
                         etag=response.headers.get("etag"),
                         last_modified=response.headers.get("last-modified"),
+                        robots_tag=response.headers.get("x-robots-tag", ""),
                     )
             except httpx.TimeoutException as exc:
                 raise FetchError(url, "timed out") from exc

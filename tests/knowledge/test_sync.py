@@ -160,14 +160,23 @@ def test_failing_start_page_keeps_the_index(
     assert store.rows == before
 
 
-def test_non_documents_in_a_crawl_are_skipped_not_errors(
+def test_non_documents_and_noindex_pages_are_skipped_not_errors(
     site: Site, settings: Settings, registry: Registry
 ) -> None:
     site.pages["/download"] = Page(b"PK\x03\x04 zip bytes", "application/zip")
-    site.sitemap.append("/download")
+    site.pages["/drafts"] = Page(
+        html("Drafts", "<p>Unfinished draft.</p>").replace(
+            b"<head>", b"<head><meta name='robots' content='noindex'>"
+        )
+    )
+    site.sitemap += ["/download", "/drafts"]
     registry.add("crawl", site.base + "/", name="web")
-    report = engine(RecordingStore(), registry, settings).sync().sources[0]
+    store = RecordingStore()
+    report = engine(store, registry, settings).sync().sources[0]
+    assert "/drafts" in site.paths(200)
+    assert site.base + "/drafts" not in store.doc_ids() | set(registry.documents("web"))
     assert "/download" in site.paths(200)
+    assert "/private/admin" not in site.paths()
     assert site.base + "/download" not in {d for d, _ in report.errors}
     assert site.base + "/download" not in registry.documents("web")
 

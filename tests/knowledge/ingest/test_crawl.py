@@ -5,10 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.ingest.crawl import Crawler, CrawlError, KnownPage, extract_links, parse_sitemap
+from knowledge.ingest.crawl import (
+    Crawler,
+    CrawlError,
+    KnownPage,
+    extract_links,
+    parse_sitemap,
+    robots_directives,
+)
 from knowledge.ingest.fetch import Fetcher
 from knowledge.settings import Settings
-from tests.knowledge.fixtures.site import Site, serve
+from tests.knowledge.fixtures.site import Page, Site, html, serve
 
 DOCS = {
     "/",
@@ -161,3 +168,34 @@ def test_transient_error_keeps_following_known_links(site: Site, tmp_path: Path)
     failed = [p for p in second.pages if p.error is not None and p.error.status == 500]
     assert [p.url.removeprefix(site.base) for p in failed] == ["/docs/returns"]
     assert "/docs/deep/refunds" in site.paths(200)  # only reachable through the failing page
+
+
+def test_meta_robots_noindex_and_nofollow(site: Site, tmp_path: Path) -> None:
+    meta = "<meta name='robots' content='noindex, nofollow'>"
+    site.pages["/drafts"] = Page(
+        html("Drafts", "<p>Unfinished.</p><a href='/only-from-drafts'>x</a>").replace(
+            b"<head>", b"<head>" + meta.encode()
+        )
+    )
+    site.pages["/only-from-drafts"] = Page(html("Hidden", "<p>Hidden.</p>"))
+    site.sitemap.append("/drafts")
+    with fetcher(tmp_path) as f:
+        result = Crawler(f, max_pages=50, max_depth=3).crawl(site.base + "/")
+    drafts = next(p for p in result.pages if p.url == site.base + "/drafts")
+    assert drafts.noindex and drafts.links == ()
+    assert "/only-from-drafts" not in site.paths()
+    assert not any(p.noindex for p in result.pages if p is not drafts)
+
+
+def test_robots_directives_from_header_and_none() -> None:
+    assert robots_directives(b"<html></html>", "noindex") == {"noindex"}
+    assert robots_directives(b"<meta name=robots content=NONE>") == {"noindex", "nofollow"}
+    assert robots_directives(b"<meta name=description content=noindex>") == set()
+
+
+def test_gzipped_sitemap() -> None:
+    import gzip
+
+    xml = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           b"<url><loc>http://a.test/p</loc></url></urlset>")  # fmt: skip
+    assert parse_sitemap(gzip.compress(xml)) == (["http://a.test/p"], [])
