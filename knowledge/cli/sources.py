@@ -70,7 +70,15 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 0
     report = sync_sources([source.name], progress=not args.quiet)
     print(report.summary())
-    return 0 if report.ok else 1
+    if report.ok:
+        return 0
+    registry = get_registry()  # nothing could be read: do not keep a source that never worked
+    try:
+        registry.remove(source.name)
+    finally:
+        registry.close()
+    print(f"source {source.name!r} not added; fix the problem above and add it again")
+    return 1
 
 
 def _rows() -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ records per document instead of aborting.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,6 +148,9 @@ def _mark_anchors(markdown: str, ids: dict[str, str]) -> str:
 def pdf_to_text(data: bytes) -> tuple[str, str]:
     import pypdf
 
+    pdf_log = logging.getLogger("pypdf")
+    if pdf_log.level == logging.NOTSET:  # its warnings about broken files repeat our error
+        pdf_log.setLevel(logging.ERROR)
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         pages = [(page.extract_text() or "").strip() for page in reader.pages]

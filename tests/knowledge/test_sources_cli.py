@@ -87,7 +87,7 @@ def test_crawl_source_from_cli(data_dir: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_bad_input_gives_one_line_errors(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, _, err = run(capsys, "sources", "add", "ftp://x.test/")
     assert code == 1 and err.startswith("error: only http(s) URLs") and "Traceback" not in err
@@ -95,6 +95,14 @@ def test_bad_input_gives_one_line_errors(
     assert code == 1 and "no source named 'nope'" in err
     code, _, err = run(capsys, "sync", "--source", "nope")
     assert code == 1 and "no source named 'nope'" in err
+    code, out, _ = run(capsys, "sources", "add", str(data_dir.parent), "--name", "ok", "-q")
+    assert code == 0  # sanity: a good path is accepted ...
+    monkeypatch.delenv("CUSTOMER_AGENT_ALLOW_PRIVATE_NETWORKS")
+    get_settings.cache_clear()
+    code, out, _ = run(capsys, "sources", "add", "http://127.0.0.1:9/", "--crawl", "--name", "lo")
+    assert code == 1 and "refused" in out and "source 'lo' not added" in out
+    _, out, _ = run(capsys, "sources", "list", "--json")
+    assert [r["name"] for r in json.loads(out)] == ["ok"]
     code, _, err = run(capsys, "sources", "add", "https://x.test/", "--crawl", "--max-pages", "0")
     assert code == 1 and err.strip() == "error: --max-pages must be at least 1"
 
