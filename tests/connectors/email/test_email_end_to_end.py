@@ -15,6 +15,7 @@ from email_servers import USER, Dovecot, SmtpSink
 
 from connectors.email.channel import EmailInput, agent_ready
 from connectors.email.config import EmailConfig
+from connectors.email.imap import ImapMailbox
 from connectors.email.poller import EmailPoller
 from connectors.email.smtp import SmtpSender
 from connectors.email.store import EmailStore
@@ -295,3 +296,39 @@ def test_agent_ready_reads_rasas_app_context() -> None:
     assert not agent_ready(app(agent=None))
     assert not agent_ready(app(agent=Agent(False)))
     assert agent_ready(app(agent=Agent(True)))
+
+
+async def test_server_without_idle_is_polled(dovecot, smtp, config, agent, monkeypatch):
+    real_connect = ImapMailbox.connect
+    modes = []
+
+    def connect_without_idle(self) -> None:
+        real_connect(self)
+        modes.append(self.supports_idle)
+        self.supports_idle = False  # as on a server that lacks the IDLE capability
+
+    monkeypatch.setattr(ImapMailbox, "connect", connect_without_idle)
+    channel = start_channel(dataclasses.replace(config, poll_interval_s=0.3), agent)
+    try:
+        await asyncio.sleep(0.5)  # polling an empty mailbox
+        raw, message_id = visitor_mail("Can I return a jacket?")
+        dovecot.deliver(raw)
+        received = await smtp.wait_for(1)
+    finally:
+        await channel.stop()
+    assert modes == [True]
+    assert [c.message["In-Reply-To"] for c in received] == [message_id]
+
+
+async def test_idle_wakes_the_poller_for_new_mail(dovecot, smtp, config, agent):
+    # a poll interval far beyond the wait below: only IDLE can deliver this mail in time
+    channel = start_channel(dataclasses.replace(config, poll_interval_s=600), agent)
+    try:
+        await asyncio.sleep(0.5)  # connected, mailbox empty, idling
+        assert channel.poller is not None and channel.poller.connected
+        raw, message_id = visitor_mail("Can I return a jacket?")
+        dovecot.deliver(raw)
+        received = await smtp.wait_for(1, timeout=15)
+    finally:
+        await channel.stop()
+    assert [c.message["In-Reply-To"] for c in received] == [message_id]
