@@ -31,8 +31,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 BOT_PY = ROOT / ".venv-bot" / "bin" / "python"
 TEST_PROFILE = Path(__file__).parent / "fixtures" / "agent_profile.yml"
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Any]:
