@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -90,6 +92,8 @@ class Fetcher:
             headers={"User-Agent": self.settings.user_agent},
             transport=transport,
         )
+        # getaddrinfo has no timeout of its own: run it where we can stop waiting
+        self._resolver = ThreadPoolExecutor(max_workers=2, thread_name_prefix="resolve")
 
     def __enter__(self) -> Fetcher:
         return self
@@ -99,6 +103,7 @@ class Fetcher:
 
     def close(self) -> None:
         self._client.close()
+        self._resolver.shutdown(wait=False, cancel_futures=True)
 
     def check_url(self, url: str) -> None:
         """Raise `UnsafeURLError` unless `url` is http(s) to an allowed address."""
@@ -114,8 +119,13 @@ class Fetcher:
             addresses = {ipaddress.ip_address(host)}
         except ValueError:
             try:
-                infos = socket.getaddrinfo(host, parts.port or 80, proto=socket.IPPROTO_TCP)
-            except (socket.gaierror, UnicodeError) as exc:
+                future = self._resolver.submit(
+                    socket.getaddrinfo, host, parts.port or 80, proto=socket.IPPROTO_TCP
+                )
+                infos = future.result(timeout=self.timeout_s)
+            except FutureTimeout as exc:
+                raise FetchError(url, "timed out resolving host") from exc
+            except (OSError, UnicodeError) as exc:
                 raise FetchError(url, f"cannot resolve host ({exc})") from exc
             addresses = {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos}
         if not addresses or not all(_is_public(ip) for ip in addresses):

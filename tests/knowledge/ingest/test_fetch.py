@@ -135,3 +135,24 @@ def test_connected_address_is_checked_too(
     strict = settings(tmp_path, allow_private_networks=False)
     with Fetcher(strict) as f, pytest.raises(UnsafeURLError):
         f.get(site.base + "/docs/shipping")
+
+
+def test_unresolvable_host_is_a_fetch_error(tmp_path: Path) -> None:
+    strict = settings(tmp_path, allow_private_networks=False)
+    with Fetcher(strict) as f, pytest.raises(FetchError, match="cannot resolve host") as err:
+        f.get("http://no-such-host.invalid/")
+    assert not isinstance(err.value, UnsafeURLError)
+
+
+def test_slow_dns_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import time
+
+    def slow_resolver(*args: object, **kwargs: object) -> list[object]:
+        time.sleep(1.0)
+        return []
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
+    strict = settings(tmp_path, allow_private_networks=False, http_timeout_s=0.2)
+    with Fetcher(strict) as f, pytest.raises(FetchError, match="timed out resolving"):
+        f.get("http://help.example.com/")
