@@ -37,7 +37,9 @@ class Settings(BaseSettings):
         validation_alias="CUSTOMER_AGENT_DATA",
         description="All embedded state (sources registry, index, conversations) lives here.",
     )
-    bot_dir: Path = Field(default=PROJECT_ROOT / "bot", description="Agent profile and YAML config.")
+    bot_dir: Path = Field(
+        default=PROJECT_ROOT / "bot", description="Agent profile and YAML config."
+    )
 
     # retrieval backends
     store: Literal["lancedb", "weaviate"] = "lancedb"
@@ -58,7 +60,7 @@ class Settings(BaseSettings):
     # crawling
     allow_private_networks: bool = Field(
         default=False,
-        description="Let the crawler fetch loopback/private addresses (tests, intranets). Off by default.",
+        description="Let the crawler fetch loopback/private addresses (tests, intranets).",
     )
     user_agent: str = "CustomerAgentBot/0.1 (+https://github.com/customer-agent)"
     http_timeout_s: float = 15.0
