@@ -183,3 +183,27 @@ def test_site_not_allowed_gets_no_widget(launch, site, scripted_bot):
         assert page.locator(".ca-launcher").count() == 0
     finally:
         context.close()
+
+
+def test_bot_markdown_subset_is_rendered_as_nodes_never_as_html(launch, site, scripted_bot):
+    context, page, dialogs = open_page(launch, site(scripted_bot))
+    try:
+        page.locator(".ca-launcher").click()
+        expect(page.get_by_role("log")).to_contain_text("Hi! I'm Ava")
+        ask(
+            page,
+            "**Tip** [docs](https://help.fennoway.example/a) [x](javascript:alert(1))"
+            "\n- <b>one</b>",
+        )
+        bubble = page.locator(".ca-bubble-bot").last
+        expect(bubble.locator("strong")).to_have_text("Tip")
+        expect(bubble.get_by_role("link", name="docs")).to_have_attribute(
+            "href", "https://help.fennoway.example/a"
+        )
+        expect(bubble.get_by_role("link", name="x")).to_have_count(0)
+        expect(bubble).to_contain_text("[x](javascript:alert(1))")
+        expect(bubble.locator("li")).to_have_text("<b>one</b>")
+        assert bubble.locator("b").count() == 0
+        assert dialogs == []
+    finally:
+        context.close()

@@ -99,6 +99,55 @@
     return node;
   }
 
+  // The composers write a little Markdown: paragraphs, "- " / "1. " lists, **bold** and
+  // [text](https://...) links. This renders that subset node by node; nothing is parsed as HTML.
+  function renderRich(container, text) {
+    var list = null;
+    var para = null;
+    String(text).split("\n").forEach(function (line) {
+      var item = /^\s*(?:[-*\u2022]|\d+[.)])\s+(.*)$/.exec(line);
+      if (item) {
+        if (!list) {
+          list = el(/^\s*\d/.test(line) ? "ol" : "ul");
+          container.appendChild(list);
+        }
+        var li = el("li");
+        renderInline(li, item[1]);
+        list.appendChild(li);
+        para = null;
+        return;
+      }
+      list = null;
+      if (!line.trim()) { para = null; return; }
+      if (para) para.appendChild(document.createElement("br"));
+      else { para = el("p"); container.appendChild(para); }
+      renderInline(para, line);
+    });
+  }
+
+  function renderInline(parent, text) {
+    var re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    var last = 0;
+    var m;
+    while ((m = re.exec(text))) {
+      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var href = m[3] ? safeUrl(m[3]) : null;
+      if (m[1] != null) {
+        parent.appendChild(el("strong", null, m[1]));
+      } else if (href) {
+        var a = el("a", "ca-inline-link", m[2]);
+        a.href = href;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer nofollow";
+        parent.appendChild(a);
+      } else {
+        parent.appendChild(document.createTextNode(m[0]));
+      }
+      last = re.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
       var s = document.createElement("script");
@@ -274,7 +323,11 @@
     var speaker = custom.kind === "human" && custom.agent && custom.agent.name
       ? String(custom.agent.name) : config.name;
     row.appendChild(el("span", "ca-sr-only", speaker + ": "));
-    if (msg.text) row.appendChild(el("div", "ca-bubble ca-bubble-bot", msg.text));
+    if (msg.text) {
+      var bubble = el("div", "ca-bubble ca-bubble-bot");
+      renderRich(bubble, msg.text);
+      row.appendChild(bubble);
+    }
 
     var sources = Array.isArray(custom.sources) ? custom.sources : [];
     var links = [];
