@@ -67,6 +67,7 @@ class EmailPoller:
         self.connected = False
         self._agent_failures: dict[str, int] = {}
         self._mail_failures: dict[int, int] = {}
+        self._smtp_down = False
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -98,9 +99,10 @@ class EmailPoller:
                 await asyncio.shield(asyncio.to_thread(mailbox.close))
 
     async def process_pending(self, mailbox: ImapMailbox) -> None:
+        self._smtp_down = False
         for uid in await asyncio.to_thread(mailbox.pending_uids):
-            if self.stop_event.is_set():
-                return
+            if self.stop_event.is_set() or self._smtp_down:
+                return  # SMTP down: the rest waits for the next round instead of piling retries
             try:
                 await self.process_one(mailbox, uid)
             except (ImapError, OSError):
@@ -168,6 +170,8 @@ class EmailPoller:
             if exc.permanent:
                 await asyncio.to_thread(self.store.set_state, mail.message_id, SKIPPED)
                 await asyncio.to_thread(mailbox.mark, uid, answered=False)
+            else:
+                self._smtp_down = True
             return
         # written right after SMTP accepted: from here on a restart only flags, never re-sends
         await asyncio.to_thread(self.store.set_state, mail.message_id, SENT)

@@ -198,12 +198,13 @@ class SmtpSink:
     """aiosmtpd handler: captures mail, or refuses with a temporary error while `fail` is set."""
 
     received: list[Captured] = field(default_factory=list)
-    fail: int = 0  # how many next DATA commands to refuse with 451
+    fail: int = 0  # how many next DATA commands to refuse with `fail_reply`
+    fail_reply: str = "451 4.3.0 try again later"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.fail:
             self.fail -= 1
-            return "451 4.3.0 try again later"
+            return self.fail_reply
         raw = envelope.original_content or b""
         self.received.append(
             Captured(

@@ -197,3 +197,37 @@ async def test_a_mail_that_breaks_processing_does_not_block_the_others(
     assert [c.message["In-Reply-To"] for c in smtp.received] == [message_id]
     flags = dict(dovecot.flags())
     assert "\\Answered" not in flags[next(m for m in flags if m != message_id)]
+
+
+async def test_permanent_refusal_is_not_retried_and_later_mail_still_flows(
+    dovecot, smtp, config, agent
+):
+    smtp.fail, smtp.fail_reply = 1, "550 5.1.1 mailbox unavailable"
+    raw, refused_id = visitor_mail("First", sender="gone@visitor.test")
+    dovecot.deliver(raw)
+    raw, message_id = visitor_mail("Second")
+    dovecot.deliver(raw)
+    poller = make_poller(config, agent)
+    await run_until(poller, lambda: stored_state(config.state_path, message_id) == DONE)
+    assert stored_state(config.state_path, refused_id) == "skipped"
+    assert [c.message["In-Reply-To"] for c in smtp.received] == [message_id]
+    flags = dict(dovecot.flags())
+    assert "\\Seen" in flags[refused_id] and "\\Answered" not in flags[refused_id]
+
+
+async def test_smtp_outage_stops_the_round_instead_of_piling_retries(dovecot, smtp, config, agent):
+    smtp.fail = 100
+    for text in ("First", "Second", "Third"):
+        dovecot.deliver(visitor_mail(text)[0])
+    poller = make_poller(dataclasses.replace(config, poll_interval_s=600), agent)
+    seen_then: list = []
+
+    def settled() -> bool:  # first mail's tries used up, then a second to show nothing follows
+        if smtp.fail <= 100 - config.send_attempts:
+            seen_then.append(time.monotonic())
+        return bool(seen_then) and time.monotonic() - seen_then[0] > 1.0
+
+    await run_until(poller, settled)
+    # one mail tried (send_attempts times); the others wait for the next round, unasked
+    assert smtp.fail == 100 - config.send_attempts
+    assert [text for _, text, _ in agent.calls] == ["First"]
