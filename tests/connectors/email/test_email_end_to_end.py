@@ -332,3 +332,33 @@ async def test_idle_wakes_the_poller_for_new_mail(dovecot, smtp, config, agent):
     finally:
         await channel.stop()
     assert [c.message["In-Reply-To"] for c in received] == [message_id]
+
+
+async def test_no_keyword_support_falls_back_to_seen(dovecot, smtp, config, agent, monkeypatch):
+    real_connect = ImapMailbox.connect
+
+    def connect_without_keywords(self) -> None:
+        real_connect(self)
+        self.supports_keywords = False  # PERMANENTFLAGS without \\* (e.g. Exchange)
+
+    monkeypatch.setattr(ImapMailbox, "connect", connect_without_keywords)
+    raw, _ = visitor_mail("Can I return a jacket?")
+    dovecot.deliver(raw)
+    channel = start_channel(config, agent)
+    try:
+        await smtp.wait_for(1)
+        for _ in range(100):
+            flags = dovecot.flags()
+            if "\\Answered" in flags[0][1]:
+                break
+            await asyncio.sleep(0.05)
+        dovecot.deliver(raw)  # a redelivered copy: unseen, so fetched, but never re-answered
+        for _ in range(100):
+            flags = dovecot.flags()
+            if all("\\Seen" in f for _, f in flags):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await channel.stop()
+    assert len(smtp.received) == 1 and len(agent.calls) == 1
+    assert all("\\Seen" in f and "$CustomerAgent" not in f for _, f in flags)
