@@ -11,6 +11,7 @@ directory, robots.txt unreachable) keeps its index untouched rather than being w
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,6 +58,7 @@ class SourceReport:
     chunks_upserted: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason)
     fatal: str | None = None  # the source itself failed; its index was left as it was
+    seconds: float = 0.0
 
     def line(self) -> str:
         if self.fatal:
@@ -64,7 +66,7 @@ class SourceReport:
         return (
             f"{self.name}: {self.seen} documents: {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.removed} removed, {len(self.errors)} errors; "
-            f"{self.chunks_upserted} chunks embedded"
+            f"{self.chunks_upserted} chunks embedded ({self.seconds:.1f} s)"
         )
 
 
@@ -264,6 +266,7 @@ class SyncEngine:
         from tqdm import tqdm
 
         report = SourceReport(source.name)
+        started = time.monotonic()
         known = self.registry.documents(source.name)
         indexed_chunks = sum(r.chunk_count for r in known.values() if r.indexed)
         if indexed_chunks and self.store.count(source.name) != indexed_chunks:
@@ -296,6 +299,7 @@ class SyncEngine:
             report.fatal = str(exc)
         finally:
             bar.close()
+        report.seconds = time.monotonic() - started
         self.registry.mark_synced(source.name, report.fatal)
         return report
 

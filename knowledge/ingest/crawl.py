@@ -231,9 +231,10 @@ class Crawler:
         sitemap = [normalize_url(u) for u in self._sitemap_urls(start, robots.sitemaps)]
         result.sitemap_urls = len(sitemap)
         for url in sitemap:
-            if url not in seen and allowed(url):
+            if url not in seen:
                 seen.add(url)
-                frontier.append((url, min(1, self.max_depth)))
+                if allowed(url):
+                    frontier.append((url, min(1, self.max_depth)))
 
         def fetch(item: tuple[str, int]) -> CrawledPage:
             url, depth = item
@@ -278,7 +279,8 @@ class Crawler:
                     if page.depth >= self.max_depth:
                         continue
                     for link in page.links:
-                        if link not in seen and allowed(link):
-                            seen.add(link)
-                            frontier.append((link, page.depth + 1))
+                        if link not in seen:
+                            seen.add(link)  # judged once, so robots blocks are listed once
+                            if allowed(link):
+                                frontier.append((link, page.depth + 1))
         return result

@@ -64,6 +64,7 @@ def test_crawl_scope_robots_sitemap_and_errors(site: Site, tmp_path: Path) -> No
     # robots.txt: the disallowed page was never requested, but is reported
     assert "/private/admin" not in site.paths()
     assert paths(site, result.blocked_by_robots) == {"/private/admin"}
+    assert len(result.blocked_by_robots) == 1
     # assets, mailto and off-site links are not followed; the sitemap-only page was found
     assert "/static/logo.png" not in site.paths()
     assert "/from-sitemap" in ok and result.sitemap_urls == 3
