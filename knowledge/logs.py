@@ -25,5 +25,5 @@ def configure_logging(*, verbose: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "urllib3", "trafilatura"):
+    for noisy in ("httpx", "httpcore", "urllib3", "trafilatura", "pypdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
