@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-APT_PACKAGES=(chromium dovecot-imapd)
+APT_PACKAGES=(chromium dovecot-imapd openssl)
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 log() { printf '[setup] %s\n' "$*"; }
