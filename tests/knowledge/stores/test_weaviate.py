@@ -6,12 +6,16 @@ Run the live part with a Weaviate at WEAVIATE_URL, e.g.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, ClassVar
 
 import pytest
 
@@ -143,3 +147,74 @@ def test_live_round_trip(live_store: WeaviateChunkStore) -> None:
     assert live_store.delete("help", ["wifi-en"]) == 1
     assert live_store.delete("help") == 3
     assert live_store.count() == 1
+
+
+# -- Weaviate's REST boundary, stood in by a local HTTP server --------------------------------
+
+
+class _WeaviateRest(BaseHTTPRequestHandler):
+    """Documented REST answers: /v1/meta, no collection yet (404), schema creation echoed back.
+
+    Queries and inserts go over gRPC, which is not stood in for here.
+    """
+
+    calls: ClassVar[list[tuple[str, str, Any]]] = []
+
+    def _send(self, code: int, obj: Any) -> None:
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        type(self).calls.append(("GET", self.path, None))
+        if self.path.startswith("/v1/meta"):
+            self._send(200, {"version": "1.32.0", "modules": {}})
+        else:
+            self._send(404, {"error": [{"message": "not found"}]})
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).calls.append(("POST", self.path, body))
+        self._send(200, body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def rest_port() -> Iterator[int]:
+    _WeaviateRest.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _WeaviateRest)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+
+
+def test_schema_created_once_for_writes_never_for_reads(rest_port: int) -> None:
+    import weaviate
+
+    def connect() -> Any:
+        return weaviate.connect_to_custom(
+            http_host="127.0.0.1", http_port=rest_port, http_secure=False,
+            grpc_host="127.0.0.1", grpc_port=_free_port(), grpc_secure=False,
+            skip_init_checks=True,
+        )  # fmt: skip
+
+    store = WeaviateChunkStore(connect, CountingE5(), collection="TestChunk")
+    assert store.count() == 0 and store.search("printer") == []  # no collection: nothing to read
+    assert not [c for c in _WeaviateRest.calls if c[0] == "POST"]  # reads never create it
+    # what upsert does first (its gRPC queries, with retries, are left to the live test)
+    assert store._collection(create=True) is not None
+    store.close()
+    created = [body for method, path, body in _WeaviateRest.calls if method == "POST"]
+    assert len(created) == 1 and created[0]["class"] == "TestChunk"
+    vector = created[0]["vectorConfig"]["default"]
+    assert vector["vectorizer"] == {"none": {}}
+    assert vector["vectorIndexConfig"]["distance"] == "cosine"
+    props = {p["name"]: p for p in created[0]["properties"]}
+    assert props["source"]["tokenization"] == "field" and props["source"]["indexFilterable"]
+    assert props["keywords"]["indexSearchable"] and props["keywords"]["tokenization"] == "word"
