@@ -99,6 +99,9 @@ def test_dutch_visitor_against_the_real_agent(launch, stack, artifacts: Path):
         assert replies_to(page, option.click)
         expect(page.locator(".ca-bubble-user").last).to_have_text(title)
         expect(option).to_be_disabled()
+        # the panel from the greeting on: the README's picture (copied to docs/widget.png)
+        page.locator(".ca-log").evaluate("log => { log.scrollTop = 0; }")
+        page.locator(".ca-panel").screenshot(path=str(artifacts / "widget-panel.png"))
 
         answers = [
             r
