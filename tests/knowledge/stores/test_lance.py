@@ -110,3 +110,10 @@ def test_unknown_language_chunks_are_keyword_searchable(store: LanceChunkStore) 
     store.upsert([chunk("ja-1", "Wi-Fi パスワード", lang="ja"), *PAGES[:1]])
     hits = store.search("パスワード", language="ja", k=2)
     assert hits[0].chunk.id == "ja-1" and hits[0].keyword_score
+
+
+def test_unchanged_check_sees_every_row_of_a_source(store: LanceChunkStore) -> None:
+    many = [chunk(f"faq-{i}", f"Question {i}: how to use feature {i}?") for i in range(25)]
+    assert store.upsert(many) == 25
+    assert store.upsert(many) == 0  # no query default limit hides rows from the check
+    assert store.count("help") == 25
