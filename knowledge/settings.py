@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         classmethod(lambda cls, v: _refuse_placeholder(v))
     )
 
+    embedding_cache: Path | None = Field(
+        default=None,
+        description="Embedding cache file (default: <data_dir>/cache/embeddings.sqlite). Safe to "
+        "share between instances: entries are keyed by model and exact text.",
+    )
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"

@@ -25,7 +25,7 @@ def build_store(settings: Settings) -> ChunkStore:
     from knowledge.embeddings import get_embeddings
 
     embeddings = get_embeddings(settings)
-    cache_path = settings.data_dir / "cache" / "embeddings.sqlite"
+    cache_path = settings.embedding_cache or settings.data_dir / "cache" / "embeddings.sqlite"
     if settings.store == "weaviate":
         from knowledge.stores.weaviate import WeaviateChunkStore
 

@@ -85,6 +85,8 @@ def stack_env(
         CUSTOMER_AGENT_ACTION_URL=f"http://127.0.0.1:{action_port}/webhook",
         CUSTOMER_AGENT_TRACKER_DB=str(data_dir / "tracker.db"),
         PYTHONUNBUFFERED="1",
+        # embeddings are keyed by model + exact text: sharing them across test runs only saves time
+        CUSTOMER_AGENT_EMBEDDING_CACHE=str(ROOT / "var" / "test-cache" / "embeddings.sqlite"),
     )
     env.update(extra or {})
     return env
