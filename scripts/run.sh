@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
+# Rasa 3.6's dependencies print pages of deprecation warnings; logs stay quiet by default.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}
 export CUSTOMER_AGENT_DATA=${CUSTOMER_AGENT_DATA:-$PWD/var}
 export CUSTOMER_AGENT_PORT=${CUSTOMER_AGENT_PORT:-5005}
 export CUSTOMER_AGENT_ACTION_PORT=${CUSTOMER_AGENT_ACTION_PORT:-5055}
