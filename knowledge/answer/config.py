@@ -18,12 +18,12 @@ import yaml
 class AnswerConfig:
     """Decision thresholds and composition limits (see `bot/answering.yml` for their meaning)."""
 
-    evidence: str = "fused"  # "fused" score or the "vector" (semantic) score for relevance
-    min_score: float = 0.30
-    min_coverage: float = 0.40
-    low_coverage_score: float = 0.62
-    ambiguity_margin: float = 0.03
-    ambiguity_min_score: float = 0.30
+    evidence: str = "vector"  # "fused" score or the "vector" (semantic) score for relevance
+    min_score: float = 0.60
+    min_coverage: float = 0.60
+    low_coverage_score: float = 0.80
+    ambiguity_margin: float = 0.005
+    ambiguity_min_score: float = 0.80
     max_options: int = 3
     max_clarifications: int = 2
     max_passages: int = 2

@@ -43,7 +43,7 @@ REFUND_EN = "Refunds are paid within 14 days after we receive the returned item.
 
 @pytest.fixture
 def config() -> AnswerConfig:
-    return AnswerConfig(min_score=0.3, min_coverage=0.4, low_coverage_score=0.62,
+    return AnswerConfig(evidence="fused", min_score=0.3, min_coverage=0.4, low_coverage_score=0.62,
                         ambiguity_margin=0.03, ambiguity_min_score=0.3, max_clarifications=2)
 
 
