@@ -17,7 +17,7 @@ from knowledge.answer.terms import key_terms, words
 from knowledge.profile import Profile
 from knowledge.types import SearchHit, SourceRef
 
-_LIST_LINE = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
+_LIST_LINE = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+|^\s*\|")  # list items, table rows
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9À-Ý])")
 
 

@@ -39,13 +39,23 @@ def parse_history(raw: Any) -> tuple[Any, ...]:
     return tuple(turns)
 
 
+def guess_language(question: str, *, min_score: float = 0.6) -> str:
+    """The question's language when the detector is confident, else English (pass --lang).
+
+    Short English questions are sometimes read as French at ~0.45 by the lite model.
+    """
+    from knowledge.language import DEFAULT_LANGUAGE, detect
+
+    found = detect(question)
+    return found.language if found.language and found.score >= min_score else DEFAULT_LANGUAGE
+
+
 def ask_one(question: str, lang: str | None, history: tuple[Any, ...]) -> dict[str, Any]:
     """One turn -> the section 6 JSON (with 'why' when show_why is on)."""
     from knowledge.answer.chain import answer_question
-    from knowledge.language import choose_language
     from knowledge.settings import get_settings
 
-    language = lang or choose_language(None, question)
+    language = lang or guess_language(question)
     answer = answer_question(question, language=language, history=history)
     out = answer.to_dict()
     out.pop("reason", None)

@@ -53,3 +53,10 @@ def test_bad_history_is_a_one_line_error(tmp_path, capsys):
     history.write_text('{"role": "user"}', encoding="utf-8")
     assert main(["ask", "hi there", "--history", str(history)]) == 1
     assert "history must be a JSON list" in capsys.readouterr().err
+
+
+def test_unsure_language_detection_falls_back_to_english():
+    from knowledge.cli.ask import guess_language
+
+    assert guess_language("How do I reset my password?") == "en"
+    assert guess_language("Hoe lang is de garantie op de accu van mijn fiets?") == "nl"

@@ -60,3 +60,10 @@ def test_personality_shapes_the_opener():
     witty = compose("refund?", hits, language="en", profile=Profile(personality="witty"))
     friendly = compose("refund?", hits, language="en", profile=Profile(personality="friendly"))
     assert witty.text.split("\n")[0] != friendly.text.split("\n")[0]
+
+
+def test_tables_stay_whole_rows():
+    text = ("Warranty terms:\n\n"
+            "| Part | Warranty |\n|---|---|\n| Motor | 2 years |\n| Frame | 10 years |")
+    parts = units(text)
+    assert parts[-1] == "| Part | Warranty |\n|---|---|\n| Motor | 2 years |\n| Frame | 10 years |"
