@@ -173,7 +173,10 @@ def decide(
         reason = "clarification_failed" if clarifications > 0 else "not_covered"
         return Verdict("handoff", confidence, reason, tuple(hits), coverage=cov)
 
-    best_topic = topic_of(hits[0]).strip().lower()
+    # content in the visitor's language wins when it is relevant too (often the translation)
+    primary = next((h for h in hits if h.chunk.language == language
+                    and relevance(h, config) >= config.min_score), hits[0])
+    best_topic = topic_of(primary).strip().lower()
     used = [h for h in hits if topic_of(h).strip().lower() == best_topic]
     return Verdict("answer", confidence, "grounded", tuple(used[: config.max_passages] or hits[:1]),
                    coverage=cov)

@@ -126,3 +126,13 @@ def test_vector_evidence_ignores_the_relative_keyword_boost(config):
     vector = replace(config, evidence="vector")
     v = decide(question, [hit], language="en", config=vector)
     assert (v.kind, v.reason) == ("handoff", "no_relevant_content")
+
+
+def test_relevant_content_in_the_visitors_language_wins_over_a_better_translation(config):
+    from .conftest import PASSWORD_NL
+
+    hits = [make_hit("Reset your password", PASSWORD_EN, 0.6),
+            make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.5, lang="nl")]
+    v = decide("Hoe stel ik mijn wachtwoord opnieuw in?", hits, language="nl", config=config)
+    assert v.kind == "answer"
+    assert [h.chunk.language for h in v.hits] == ["nl"]
