@@ -87,6 +87,8 @@ _SHORT_WORDS: dict[str, str] = {
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
+CLEAR_SCORE = 0.6  # a detection this confident, or CLEAR_RATIO times the runner-up, stands
+CLEAR_RATIO = 2.0
 STRONG_MIN_WORDS = 3
 STRONG_MIN_SCORE = 0.80
 STRONG_MIN_RATIO = 5.0  # or: this many times likelier than the runner-up (with score >= 0.4)
@@ -99,6 +101,24 @@ class Detection:
     score: float
     words: int
     runner_up: float = 0.0  # probability of the next-best language of any kind
+
+
+@lru_cache(maxsize=None)
+def _stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop-word list for `lang` (data only: no pipeline is loaded)."""
+    import importlib
+
+    module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
+    return frozenset(module.STOP_WORDS)
+
+
+def _stop_word_vote(words: list[str], candidates: Sequence[str]) -> str | None:
+    """The candidate whose function words the text uses most; None on a tie."""
+    counts = {lang: sum(w in _stop_words(lang) for w in words) for lang in candidates}
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
 
 
 @lru_cache(maxsize=1)
@@ -118,13 +138,22 @@ def detect(text: str) -> Detection:
         if votes:
             return Detection(max(set(votes), key=votes.count), 0.6, len(words))
     clean = " ".join(text.split())[:2000]
-    guesses = _detector().detect(clean, k=5)
-    for i, guess in enumerate(guesses):
-        code = str(guess["lang"]).split("-")[0].lower()
-        if code in SUPPORTED:
-            others = [float(g["score"]) for j, g in enumerate(guesses) if j != i]
-            return Detection(code, float(guess["score"]), len(words), max(others, default=0.0))
-    return Detection("", 0.0, len(words))
+    guesses = [(str(g["lang"]).split("-")[0].lower(), float(g["score"])) for g in
+               _detector().detect(clean, k=5)]
+    supported = [(code, score) for code, score in guesses if code in SUPPORTED]
+    if not supported:
+        return Detection("", 0.0, len(words))
+    code, score = supported[0]
+    runner_up = max((sc for c, sc in guesses if c != code), default=0.0)
+    if score < CLEAR_SCORE and score < CLEAR_RATIO * runner_up:
+        # fastText hesitates ("How do I reset my password?": fr 0.45, en 0.37): let the
+        # function words of the close candidates decide
+        close = [c for c, sc in supported if sc >= score / CLEAR_RATIO]
+        voted = _stop_word_vote(words, close) if len(close) > 1 else None
+        if voted and voted != code:
+            alt = dict(supported)[voted]
+            return Detection(voted, alt, len(words), score)
+    return Detection(code, score, len(words), runner_up)
 
 
 def from_browser(languages: Sequence[str] | str | None) -> str | None:
