@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 SUPPORTED = ("en", "nl", "de", "fr", "es")
@@ -103,7 +103,7 @@ class Detection:
     runner_up: float = 0.0  # probability of the next-best language of any kind
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stop_words(lang: str) -> frozenset[str]:
     """spaCy's stop-word list for `lang` (data only: no pipeline is loaded)."""
     import importlib
@@ -138,8 +138,10 @@ def detect(text: str) -> Detection:
         if votes:
             return Detection(max(set(votes), key=votes.count), 0.6, len(words))
     clean = " ".join(text.split())[:2000]
-    guesses = [(str(g["lang"]).split("-")[0].lower(), float(g["score"])) for g in
-               _detector().detect(clean, k=5)]
+    guesses = [
+        (str(g["lang"]).split("-")[0].lower(), float(g["score"]))
+        for g in _detector().detect(clean, k=5)
+    ]
     supported = [(code, score) for code, score in guesses if code in SUPPORTED]
     if not supported:
         return Detection("", 0.0, len(words))
