@@ -28,24 +28,40 @@ class Composed:
 
 
 def units(text: str) -> list[str]:
-    """Split a passage into quotable units: sentences, or a whole list / run of steps."""
+    """Split a passage into quotable units: sentences, or a whole list / run of steps.
+
+    A paragraph may mix a lead-in sentence and the list it introduces (the chunker keeps them
+    together), so runs of list lines are found line by line, not per paragraph.
+    """
     out: list[str] = []
     list_block: list[str] = []
-    for para in re.split(r"\n\s*\n", text.strip()):
-        lines = [ln for ln in para.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        if all(_LIST_LINE.match(ln) or ln.startswith((" ", "\t")) for ln in lines):
-            list_block.append("\n".join(lines))
-            continue
+
+    def flush_list() -> None:
         if list_block:
             out.append("\n".join(list_block))
-            list_block = []
-        flat = " ".join(ln.strip().lstrip("#").strip() for ln in lines)
-        out.extend(s.strip() for s in _SENTENCE_END.split(flat) if s.strip())
-    if list_block:
-        out.append("\n".join(list_block))
+            list_block.clear()
+
+    for para in re.split(r"\n\s*\n", text.strip()):
+        prose: list[str] = []
+        for ln in (ln for ln in para.splitlines() if ln.strip()):
+            in_list = _LIST_LINE.match(ln) or (list_block and ln.startswith((" ", "\t")))
+            if in_list:
+                if prose:
+                    out.extend(_sentences(prose))
+                    prose = []
+                list_block.append(ln)
+            else:
+                flush_list()
+                prose.append(ln)
+        if prose:
+            out.extend(_sentences(prose))
+    flush_list()
     return out
+
+
+def _sentences(lines: list[str]) -> list[str]:
+    flat = " ".join(ln.strip().lstrip("#").strip() for ln in lines)
+    return [s.strip() for s in _SENTENCE_END.split(flat) if s.strip()]
 
 
 def _stems(text: str) -> set[str]:
