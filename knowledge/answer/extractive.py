@@ -129,8 +129,10 @@ def compose(
 
 
 def source_refs(hits: tuple[SearchHit, ...]) -> tuple[SourceRef, ...]:
-    """Title + URL of each used passage, once per URL, in order of use."""
+    """Title + URL of each used passage, once per page (the first quoted section's anchor), in
+    order of use: two sections of one page are one source to a visitor."""
     refs: dict[str, SourceRef] = {}
     for h in hits:
-        refs.setdefault(h.chunk.url, SourceRef(title=h.chunk.title, url=h.chunk.url))
+        page = h.chunk.url.split("#", 1)[0]
+        refs.setdefault(page, SourceRef(title=h.chunk.title, url=h.chunk.url))
     return tuple(refs.values())

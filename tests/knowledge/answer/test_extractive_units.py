@@ -25,3 +25,17 @@ def test_list_after_a_lead_in_in_the_same_paragraph_stays_one_unit_with_its_line
 def test_numbered_steps_with_indented_continuations() -> None:
     text = "1. Open the app.\n   It is on your home screen.\n2. Tap Settings."
     assert units(text) == [text]
+
+
+def test_two_sections_of_one_page_are_cited_once_with_the_first_anchor() -> None:
+    from knowledge.answer.extractive import source_refs
+    from tests.knowledge.answer.conftest import make_hit
+
+    base = "https://help.example.com/en/shipping"
+    hits = (
+        make_hit("Shipping", "Bikes ship in 5 days.", 0.8, url=base + "#bikes"),
+        make_hit("Shipping", "Parts ship in 2 days.", 0.7, url=base + "#parts"),
+        make_hit("Returns", "Return within 30 days.", 0.6),
+    )
+    refs = source_refs(hits)
+    assert [r.url for r in refs] == [base + "#bikes", "https://help.example.com/en/returns"]
