@@ -115,6 +115,7 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=200, help="messages per kind")
     parser.add_argument("--skip-train", action="store_true")
     parser.add_argument("--corpus", choices=("sample", "gnome"), default="sample")
+    parser.add_argument("--data-dir", type=Path, help="keep the index here between runs")
     args = parser.parse_args()
 
     if not args.skip_train:
@@ -122,7 +123,7 @@ def main() -> int:
         print(f"rasa train: {train_time():.1f} s")
 
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "data"
+        data_dir = args.data_dir.resolve() if args.data_dir else Path(tmp) / "data"
         with running_stack(data_dir) as stack:
             questions = SAMPLE_QUESTIONS
             if args.corpus == "gnome":
