@@ -90,7 +90,7 @@ def test_dutch_visitor_against_the_real_agent(launch, stack, artifacts: Path):
         # a vague first question: the agent asks which topic, as buttons
         [clarify] = [
             r
-            for r in say(page, "Ik heb een vraag over mijn fiets")
+            for r in say(page, "Hoe stuur ik het terug?")
             if r.get_attribute("data-kind") == "clarify"
         ]
         option = clarify.locator(".ca-option").first
