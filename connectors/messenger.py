@@ -45,6 +45,7 @@ from connectors.common.tasks import BackgroundTasks
 from connectors.common.text import (
     BotMessage,
     Option,
+    chat_markup,
     join_blocks,
     match_option,
     phrase,
@@ -162,7 +163,7 @@ class MessengerOutput(OutputChannel):
         to be cut), sources as links, quick replies attached to the last part."""
         bot = BotMessage.from_rasa(message)
         body = join_blocks(
-            bot.text,
+            chat_markup(bot.text),
             *bot.media,
             self._option_list(bot.options, bot.language),
             render_sources(bot.sources, bot.language),

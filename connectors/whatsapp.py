@@ -46,6 +46,7 @@ from connectors.common.tasks import BackgroundTasks
 from connectors.common.text import (
     BotMessage,
     Option,
+    chat_markup,
     join_blocks,
     match_option,
     options_from_buttons,
@@ -162,7 +163,7 @@ class WhatsAppOutput(OutputChannel):
         options, then sources - instead of Rasa's default of one message per part."""
         bot = BotMessage.from_rasa(message)
         body = join_blocks(
-            bot.text,
+            chat_markup(bot.text, bold="*"),
             *bot.media,
             render_options(bot.options, bot.language),
             render_sources(bot.sources, bot.language),

@@ -232,3 +232,15 @@ def match_option(reply: str, options: Sequence[Option]) -> str | None:
 def join_blocks(*blocks: str) -> str:
     """Non-empty blocks separated by a blank line."""
     return "\n\n".join(b.strip() for b in blocks if b and b.strip())
+
+
+_MD_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+
+
+def chat_markup(text: str, *, bold: str = "") -> str:
+    """Markdown from the answer composers, for chat apps that don't render it: `**x**` becomes
+    `bold + x + bold` (WhatsApp's own bold is `*x*`; Messenger has none) and `[title](url)`
+    becomes `title (url)` so the link stays tappable."""
+    text = _MD_BOLD.sub(lambda m: f"{bold}{m.group(1) or m.group(2)}{bold}", text)
+    return _MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)

@@ -117,3 +117,13 @@ def test_phrases_fall_back_to_english():
     assert phrase("text_only", "fr").startswith("Désolé")
     assert phrase("text_only", "pt") == phrase("text_only", "en")
     assert phrase("text_only", None) == phrase("text_only", "en")
+
+
+def test_chat_markup_turns_composer_markdown_into_chat_text() -> None:
+    from connectors.common.text import chat_markup
+
+    text = "Go to **My account > Orders**. See [Returns](https://help.example/returns)."
+    assert chat_markup(text, bold="*") == (
+        "Go to *My account > Orders*. See Returns (https://help.example/returns)."
+    )
+    assert chat_markup(text) == "Go to My account > Orders. See Returns (https://help.example/returns)."
