@@ -35,7 +35,8 @@ def session_history(tracker: Tracker, limit: int = HISTORY_TURNS) -> list[Turn]:
             continue
         if e.get("event") == "user":
             turns.append(Turn("user", mask(text)))
-        elif e.get("event") == "bot":
+        elif e.get("event") == "bot" and not (e.get("metadata") or {}).get("utter_action"):
+            # canned responses (greetings, small talk) name nothing a follow-up could refer to
             turns.append(Turn("agent", text))
     if turns and turns[-1].role == "user":
         turns = turns[:-1]  # the message being answered

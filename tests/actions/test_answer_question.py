@@ -139,3 +139,12 @@ async def test_chain_failure_hands_off_without_a_trace(monkeypatch):
     assert messages == []
     assert SlotSet("handoff_reason", "technical_issue") in events
     assert events[-1] == FollowupAction("action_handoff")
+
+
+def test_history_leaves_out_payloads_and_canned_responses() -> None:
+    # a greeting names nothing: "het" after it still has no antecedent (the widget greets first)
+    turns = session_history(load("greeted_then_vague_pronoun.json"))
+    assert [(t.role, t.text) for t in turns] == [
+        ("user", "Hoe stuur ik het terug?"),
+        ("agent", "We refund within 5 working days."),
+    ]
