@@ -1,8 +1,9 @@
 """One decision per question (answer / clarify / handoff) from calibrated retrieval evidence.
 
 Pure logic over fixed `SearchHit`s so each branch is unit-tested without a store. Signals:
-the best fused score, the score margin between the best distinct topics, and how much of the
-question's key terms the best passages cover. Thresholds come from `AnswerConfig`.
+whether the question points at something it never names (`referents`), the best passage's
+relevance, the score margin between the best distinct topics, and how much of the question's
+key terms the best passages cover. Thresholds come from `AnswerConfig`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.answer.config import AnswerConfig
+from knowledge.answer.referents import unresolved_reference
 from knowledge.answer.terms import coverage, key_terms
 from knowledge.types import Decision, SearchHit
 
@@ -30,19 +32,6 @@ _ASK_VERB = re.compile(
     r"hablar|quiero|pasar|necesito)\b",
     re.IGNORECASE,
 )
-_DEMONSTRATIVE = re.compile(
-    r"\b(this|that|these|those|deze|dit|die|dat|dieser|diese|dieses|ce|cette|ces|este|esta|ese|esa)"
-    r"\s+([^\W\d_]{3,})",
-    re.IGNORECASE,
-)
-_NOT_A_NOUN = {
-    "it", "he", "she", "they", "there", "is", "are", "was", "the", "you", "we", "one", "kind",
-    "way", "time", "one's", "case", "ist", "est", "een", "het", "de", "les", "una",
-}
-_PRONOUN = re.compile(r"\b(it|its|they|their|them|he|she|his|her|him|het|hij|zij|ze|hem|haar)\b",
-                      re.IGNORECASE)
-
-
 @dataclass(frozen=True)
 class Verdict:
     """The decision plus the evidence behind it (for the reply, the gap log and 'show why')."""
@@ -59,20 +48,6 @@ class Verdict:
 def wants_human(text: str) -> bool:
     """An explicit request for a person, in any of the supported languages."""
     return bool(_HUMAN.search(text) and _ASK_VERB.search(text))
-
-
-def missing_referent(question: str, history_text: str) -> str:
-    """The noun a question points at ("this library", "it") that the conversation never named."""
-    history = history_text.lower()
-    for m in _DEMONSTRATIVE.finditer(question):
-        noun = m.group(2).lower()
-        if noun in _NOT_A_NOUN:
-            continue
-        if noun[:5] not in history:
-            return noun
-    if not history.strip() and _PRONOUN.search(question) and len(question.split()) < 14:
-        return "?"
-    return ""
 
 
 def topic_of(hit: SearchHit) -> str:
@@ -138,7 +113,9 @@ def decide(
 
     terms = key_terms(question, language)
     if not chosen_topic:
-        referent = missing_referent(question, history_text)
+        # a reply to our follow-up names the thing in its own words: ask about wording once
+        referent = "" if clarifications else unresolved_reference(question, history_text,
+                                                                  language)
         if referent:
             options = tuple(
                 topic_of(h)

@@ -1,4 +1,4 @@
-from knowledge.answer.decide import decide, missing_referent, wants_human
+from knowledge.answer.decide import decide, wants_human
 
 from .conftest import PASSWORD_EN, REFUND_EN, make_hit
 
@@ -105,12 +105,14 @@ def test_cross_language_hits_rely_on_score(config):
     assert v.coverage is None
 
 
-def test_missing_referent_ignores_conjunction_that():
-    assert missing_referent("I heard that it had a flood", "") in ("", "?")
-    assert missing_referent("I heard that there is poverty in the UK", "") == ""
-    history = "Tell me about the Apollo 11 mission"
-    assert missing_referent("When did that mission launch?", history) == ""
-    assert missing_referent("When did that mission launch?", "") == "mission"
+def test_a_reply_to_our_follow_up_is_not_asked_about_its_wording_again(config):
+    hits = [make_hit("Tom Hanks", "Tom Hanks trains with a personal coach.", 0.85)]
+    question = "What is the actor's fitness routine?"
+    first = decide(question, hits, language="en", config=config)
+    assert (first.kind, first.referent) == ("clarify", "actor")
+    second = decide(f"{question} Tom Hanks", hits, language="en", config=config,
+                    clarifications=1, history_text=question)
+    assert second.kind == "answer"
 
 
 def test_vector_evidence_ignores_the_relative_keyword_boost(config):
