@@ -270,9 +270,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "eval")
     parser.add_argument("--limit", type=int, default=None, help="questions per set (stratified)")
-    parser.add_argument("--mtrag-tasks", type=int, default=100,
+    parser.add_argument("--mtrag-tasks", type=int, default=0,
                         help="MTRAG-UN dev tasks (stratified; 0 = all 203)")
-    parser.add_argument("--pool", type=int, default=300,
+    parser.add_argument("--pool", type=int, default=0,
                         help="MTRAG-UN passages indexed (gold of the tasks + distractors; 0 = all)")
     parser.add_argument("--sets", default="mtrag,help", help="comma list: mtrag,help")
     parser.add_argument("--gnome-pages", type=int, default=100,

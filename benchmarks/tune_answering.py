@@ -2,7 +2,8 @@
 
 Uses the indexes `eval_answers.py` builds (run it first). Prints, per setting, the share of
 correct decisions per expected behaviour on MTRAG-UN dev and on the help corpora, sorted by
-their balanced mean, so a threshold change is a visible trade-off rather than a guess.
+their balanced mean among the settings that meet the floors (`--require`, "!" marks a setting
+that misses one), so a threshold change is a visible trade-off rather than a guess.
 
     .venv/bin/python benchmarks/tune_answering.py [--top 15]
 """
@@ -26,11 +27,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from eval_answers import EXPECTED_GROUP, help_items, mtrag_items  # noqa: E402
 
 GRID = {
-    "evidence": ["fused", "vector"],
+    "evidence": ["vector"],
     "min_score": [0.3, 0.4, 0.5, 0.55, 0.6],
     "min_coverage": [0.3, 0.4, 0.5, 0.6],
     "low_coverage_score": [0.6, 0.7, 0.8, 1.01],
-    "ambiguity_margin": [0.0, 0.01, 0.02, 0.04],
+    "ambiguity_margin": [0.0, 0.005, 0.01, 0.02],
+    "ambiguity_min_score": [0.8, 0.85, 0.9],
 }
 
 
@@ -65,26 +67,35 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "eval")
     parser.add_argument("--gnome-pages", type=int, default=100)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--mtrag-tasks", type=int, default=0, help="as in eval_answers.py")
+    parser.add_argument("--pool", type=int, default=0, help="as in eval_answers.py")
+    parser.add_argument("--sets", default="mtrag,help", help="comma list: mtrag,help")
+    parser.add_argument("--require", default="ANSWERABLE=0.7,UNANSWERABLE=0.6",
+                        help="floors a setting must meet to rank (the issue's targets)")
     args = parser.parse_args()
+    floors = {g: float(v) for g, v in (kv.split("=") for kv in args.require.split(",") if kv)}
     from knowledge.answer.config import load_config
 
     base = load_config(ROOT / "bot" / "answering.yml")
-    sets = {
-        "mtrag": collect(mtrag_items(args.data_dir / "mtrag-100-300", 100, 300), "mtrag"),
-        "help": collect(help_items(args.data_dir / f"help-{args.gnome_pages}", None,
-                                   args.gnome_pages), "help"),
+    loaders = {
+        "mtrag": lambda: mtrag_items(args.data_dir / f"mtrag-{args.mtrag_tasks}-{args.pool}",
+                                     args.mtrag_tasks or None, args.pool),
+        "help": lambda: help_items(args.data_dir / f"help-{args.gnome_pages}", None,
+                                   args.gnome_pages),
     }
+    sets = {name: collect(loaders[name](), name) for name in args.sets.split(",")}
     results = []
     keys = list(GRID)
     for values in itertools.product(*GRID.values()):
         config = replace(base, **dict(zip(keys, values, strict=True)))
         per = {name: score(rows, config) for name, rows in sets.items()}
         flat = [v for p in per.values() for v in p.values()]
-        results.append((sum(flat) / len(flat), values, per))
-    results.sort(key=lambda r: -r[0])
+        meets = all(p.get(g, 1.0) >= f for p in per.values() for g, f in floors.items())
+        results.append((meets, sum(flat) / len(flat), values, per))
+    results.sort(key=lambda r: (not r[0], -r[1]))
     current = tuple(getattr(base, k) for k in keys)
-    for mean, values, per in [r for r in results if r[1] == current] + results[: args.top]:
-        mark = "*" if values == current else " "
+    for meets, mean, values, per in [r for r in results if r[2] == current] + results[: args.top]:
+        mark = ("*" if values == current else " ") + (" " if meets else "!")
         cells = "  ".join(f"{n}: " + " ".join(f"{g[:6]}={v:.2f}" for g, v in sorted(p.items()))
                           for n, p in per.items())
         print(f"{mark}{mean:.3f} {dict(zip(keys, values, strict=True))}  {cells}")

@@ -114,8 +114,9 @@ def decide(
     terms = key_terms(question, language)
     if not chosen_topic:
         # a reply to our follow-up names the thing in its own words: ask about wording once
-        referent = "" if clarifications else unresolved_reference(question, history_text,
-                                                                  language)
+        referent = "" if clarifications else unresolved_reference(
+            question, history_text, language, categories=config.unnamed_categories
+        )
         if referent:
             options = tuple(
                 topic_of(h)

@@ -38,6 +38,7 @@ class _Rules:
     definite: frozenset[str]
     pronouns: frozenset[str]
     opening_demonstrative: re.Pattern[str]
+    relatives: frozenset[str]  # demonstratives that also join clauses ("the icon that looks")
     links: frozenset[str]  # words that introduce the name after a noun ("of", "called")
     personal: frozenset[str]  # "the country I live in", "the film you showed"
     nouns: frozenset[str]  # categories of named things
@@ -51,11 +52,11 @@ def _set(text: str) -> frozenset[str]:
 
 _EN_NOUNS = _set("""
 actor actress singer author writer novelist poet painter artist musician composer rapper
-player athlete footballer coach president senator governor mayor politician minister king queen
+athlete footballer coach president senator governor mayor politician minister king queen
 prince princess emperor pope founder celebrity scientist inventor explorer
-chain band franchise
-country nation village county province island stadium river lake mountain capital
-book novel movie film series show sitcom song album poem painting sculpture episode musical
+band franchise
+country nation village county province island stadium river lake mountain
+book novel movie film series show sitcom song poem painting sculpture episode musical
 opera documentary
 war battle hurricane storm earthquake tornado election mission tournament championship
 festival revolution disaster
@@ -63,47 +64,47 @@ animal breed species
 """)
 _NL_NOUNS = _set("""
 acteur actrice zanger zangeres auteur schrijver dichter schilder kunstenaar muzikant componist
-speler atleet voetballer trainer president senator gouverneur burgemeester politicus minister
+atleet voetballer president senator gouverneur burgemeester politicus minister
 koning koningin prins prinses keizer paus oprichter wetenschapper uitvinder
-keten band franchise
-land dorp provincie eiland stadion rivier meer berg hoofdstad
-boek roman film serie show liedje lied album gedicht schilderij beeld aflevering musical opera
+franchise
+land dorp provincie eiland stadion rivier berg
+boek roman film serie show liedje lied gedicht schilderij aflevering musical opera
 documentaire
-oorlog slag veldslag orkaan storm aardbeving verkiezing verkiezingen missie toernooi
+oorlog veldslag orkaan storm aardbeving verkiezing verkiezingen missie toernooi
 kampioenschap festival revolutie ramp
-dier ras soort
+dier ras diersoort
 """)
 _DE_NOUNS = _set("""
 schauspieler schauspielerin sänger sängerin autor autorin schriftsteller dichter maler künstler
-musiker komponist spieler sportler fußballer trainer präsident senator gouverneur bürgermeister
+musiker komponist sportler fußballer präsident senator gouverneur bürgermeister
 politiker minister könig königin prinz prinzessin kaiser papst gründer wissenschaftler
 erfinder
-kette band franchise
-land dorf landkreis provinz insel stadion fluss see berg hauptstadt
-buch roman film serie show lied album gedicht gemälde skulptur folge musical oper dokumentation
-krieg schlacht hurrikan sturm erdbeben wahl mission turnier meisterschaft festival revolution
+franchise
+land dorf landkreis provinz insel stadion fluss berg
+buch roman film serie show lied gedicht gemälde skulptur musical oper dokumentation
+krieg schlacht hurrikan sturm erdbeben mission turnier meisterschaft festival revolution
 katastrophe
-tier rasse art
+tier rasse tierart
 """)
 _FR_NOUNS = _set("""
 acteur actrice chanteur chanteuse auteur écrivain poète peintre artiste musicien compositeur
-joueur athlète footballeur entraîneur président sénateur gouverneur maire politicien ministre
+athlète footballeur entraîneur président sénateur gouverneur maire politicien ministre
 roi reine prince princesse empereur pape fondateur scientifique inventeur
-chaîne groupe franchise
-pays nation village comté province île stade fleuve rivière lac montagne capitale
-livre roman film série émission chanson album poème tableau sculpture épisode comédie opéra
+franchise
+pays nation village comté province île stade fleuve rivière lac montagne
+livre roman film série émission chanson poème sculpture épisode comédie opéra
 documentaire
 guerre bataille ouragan tempête séisme élection mission tournoi championnat festival
 révolution catastrophe
-animal race espèce
+animal espèce
 """)
 _ES_NOUNS = _set("""
 actor actriz cantante autor autora escritor escritora poeta pintor artista músico compositor
-jugador atleta futbolista entrenador presidente senador gobernador alcalde político ministro rey
+atleta futbolista entrenador presidente senador gobernador alcalde político ministro rey
 reina príncipe princesa emperador papa fundador científico inventor
-cadena banda franquicia
-país nación pueblo condado provincia isla estadio río lago montaña capital
-libro novela película serie programa canción álbum poema pintura escultura episodio musical
+franquicia
+país nación pueblo condado provincia isla estadio río lago montaña
+libro novela película serie canción poema escultura episodio musical
 ópera documental
 guerra batalla huracán tormenta terremoto elección elecciones misión torneo campeonato festival
 revolución desastre
@@ -113,6 +114,7 @@ animal raza especie
 _RULES: dict[str, _Rules] = {
     "en": _Rules(
         demonstratives=_set("this that these those"),
+        relatives=_set("that"),
         definite=_set("the"),
         pronouns=_set("it its they them their he she his him"),
         opening_demonstrative=re.compile(r"^\s*(this|that|these|those)\s+(is|are|was|were)\b",
@@ -124,6 +126,7 @@ _RULES: dict[str, _Rules] = {
     ),
     "nl": _Rules(
         demonstratives=_set("deze dit die dat"),
+        relatives=_set("die dat"),
         definite=_set("de het"),
         pronouns=_set("hij hem"),
         opening_demonstrative=re.compile(r"^\s*(dit|dat|deze)\s+(is|zijn|was|waren)\b",
@@ -135,6 +138,7 @@ _RULES: dict[str, _Rules] = {
     ),
     "de": _Rules(
         demonstratives=_set("dieser diese dieses diesem diesen jener jene jenes"),
+        relatives=frozenset(),
         definite=_set("der die das dem den des"),
         pronouns=_set("er ihn ihm"),
         opening_demonstrative=re.compile(r"^\s*(das|dies|dieses)\s+(ist|sind|war|waren)\b",
@@ -147,6 +151,7 @@ _RULES: dict[str, _Rules] = {
     ),
     "fr": _Rules(
         demonstratives=_set("ce cet cette ces"),
+        relatives=frozenset(),
         definite=_set("le la les l"),
         pronouns=frozenset(),  # "il" is mostly impersonal ("il faut", "il y a")
         opening_demonstrative=re.compile(r"^\s*(c'est|ce sont|c'était)\b", re.IGNORECASE),
@@ -157,6 +162,7 @@ _RULES: dict[str, _Rules] = {
     ),
     "es": _Rules(
         demonstratives=_set("este esta estos estas ese esa esos esas aquel aquella"),
+        relatives=frozenset(),
         definite=_set("el la los las"),
         pronouns=_set("él ella ellos ellas"),
         opening_demonstrative=re.compile(r"^\s*(esto|eso|este|esta)\s+(es|son|era|fue)\b",
@@ -199,6 +205,8 @@ _EXPLETIVE = re.compile(r"\b(is|was|will|would|isn't|wasn't)\s+it\s+(possible|ne
                         r"safe|true|worth|free|allowed|normal|easy|hard|better|best|legal|"
                         r"required|mandatory)\b|\bit\s+(is|was|'s)\s+(possible|necessary)\b",
                         re.IGNORECASE)
+# words that make a category noun part of a thing's name ("the address book", "the play store")
+_COMPOUND_MODIFIERS = _set("address phone guest log note text work hand cook face order play year")
 _MAX_MODIFIERS = 3  # words allowed between an article and its noun ("the fast food chain")
 _PRONOUN_MAX_WORDS = 14  # longer first messages usually carry their own referent
 
@@ -261,6 +269,8 @@ def _definite_description(tokens: list[str], start: int, rules: _Rules,
         token = tokens[i]
         base = _base(token, rules)
         if base in rules.nouns:
+            if tokens[i - 1].lower() in _COMPOUND_MODIFIERS:
+                return None  # "the local address book"
             after = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
             if after in _COMPOUND_HEADS:
                 return None  # "the country code", "the song title"
@@ -282,7 +292,13 @@ def _demonstrated_noun(tokens: list[str], i: int, rules: _Rules, stops: frozense
     ("that descended from"), picks out the sentence's own time or kind ("this year", "this
     kind of") or the noun is followed by its name ("this novel "Dune"").
     """
+    if tokens[i].lower() in rules.relatives and i > 0:
+        before = tokens[i - 1].lower()
+        if before[:1].isalnum() and before not in stops:
+            return False  # after a noun or verb it joins a clause: "the icon that looks like"
     nxt = _POSSESSIVE.sub("", tokens[i + 1].lower())
+    if "'" in nxt or "’" in nxt:
+        return False  # a contraction: "an application that isn't"
     if (len(nxt) < 3 or nxt in stops or nxt in _GENERIC or nxt in _PREDICATES
             or _is_name(tokens[i + 1], i + 1, rules)):
         return False
@@ -309,18 +325,22 @@ def _dangling_pronoun(lowered: list[str], rules: _Rules, stops: frozenset[str]) 
     return False
 
 
-def unresolved_reference(question: str, history_text: str, language: str) -> str:
+def unresolved_reference(question: str, history_text: str, language: str, *,
+                         categories: bool = True) -> str:
     """The thing `question` points at that it never names, "?" when unnamed, or "".
 
-    `history_text` is the earlier conversation (both sides); a noun it already used, or any
-    earlier turn at all for pronouns, counts as resolved: the visitor is continuing a topic.
+    `history_text` is the earlier conversation (both sides); a noun it already used (or the
+    question itself used before pointing at it), or any earlier turn at all for pronouns,
+    counts as resolved: the visitor is continuing a topic. `categories=False` turns off the
+    "the actor" rule for businesses whose visitors say "the film" about the one they watch.
     """
     rules = _rules(language)
     stops = _stop_words(language)
-    history = frozenset(_POSSESSIVE.sub("", t.lower()) for t in _TOKEN.findall(history_text))
+    earlier = [_POSSESSIVE.sub("", t.lower()) for t in _TOKEN.findall(history_text)]
     tokens = _TOKEN.findall(question)
     lowered = [t.lower() for t in tokens]
     for i, word in enumerate(lowered):
+        history = frozenset(earlier + [_POSSESSIVE.sub("", w) for w in lowered[:i]])
         if word in rules.demonstratives and i + 1 < len(tokens):
             nxt = _POSSESSIVE.sub("", lowered[i + 1])
             if nxt in _KIND and i + 3 < len(tokens) and lowered[i + 2] in rules.links:
@@ -332,12 +352,12 @@ def unresolved_reference(question: str, history_text: str, language: str) -> str
                 if not _mentioned(noun, history):
                     return noun
                 continue
-        if word in rules.definite or word in rules.demonstratives:
+        if categories and (word in rules.definite or word in rules.demonstratives):
             found = _definite_description(tokens, i, rules, stops,
                                           pointing=word in rules.demonstratives)
             if found and not found[1] and not _mentioned(found[0], history):
                 return found[0]
-    if not history:
+    if not earlier:
         if rules.opening_demonstrative.search(question):
             return "?"
         if _dangling_pronoun(lowered, rules, stops):
