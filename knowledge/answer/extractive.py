@@ -18,6 +18,8 @@ from knowledge.profile import Profile
 from knowledge.types import SearchHit, SourceRef
 
 _LIST_LINE = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+|^\s*\|")  # list items, table rows
+_CODE_FENCE = re.compile(r"(```[^\n]*\n.*?```)", re.DOTALL)
+_CODE_WEIGHT = 0.5  # a code block answers "which command", rarely the whole question
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9À-Ý])")
 
 
@@ -28,11 +30,26 @@ class Composed:
 
 
 def units(text: str) -> list[str]:
-    """Split a passage into quotable units: sentences, or a whole list / run of steps.
+    """Split a passage into quotable units: sentences, a whole list / run of steps, or a whole
+    fenced code block (verbatim: a command loses its meaning when reflowed into a sentence).
 
     A paragraph may mix a lead-in sentence and the list it introduces (the chunker keeps them
     together), so runs of list lines are found line by line, not per paragraph.
     """
+    out: list[str] = []
+    for k, segment in enumerate(_CODE_FENCE.split(text)):
+        if k % 2:  # inside a fence
+            out.append(segment.strip())
+        elif segment.strip():
+            out.extend(_prose_units(segment))
+    return out
+
+
+def is_code(unit: str) -> bool:
+    return unit.startswith("```")
+
+
+def _prose_units(text: str) -> list[str]:
     out: list[str] = []
     list_block: list[str] = []
 
@@ -77,8 +94,10 @@ def select(question: str, passage: str, language: str, max_units: int) -> str:
     if not parts:
         return ""
     terms = {t[:5] for t in key_terms(question, language)}
-    scores = [len(terms & _stems(p)) + (0.5 if i == 0 else 0.0) for i, p in enumerate(parts)]
-    best = max(range(len(parts)), key=lambda i: scores[i])
+    scores = [len(terms & _stems(p)) * _CODE_WEIGHT if is_code(p)
+              else len(terms & _stems(p)) + (0.5 if i == 0 else 0.0)
+              for i, p in enumerate(parts)]
+    best = max(range(len(parts)), key=lambda i: (scores[i], not is_code(parts[i]), -i))
     chosen = {best}
     lo, hi = best, best
     while len(chosen) < max_units and (lo > 0 or hi < len(parts) - 1):
