@@ -7,16 +7,18 @@ retrieval evidence is weighed, from the question and the conversation so far:
 
 - a demonstrative with a noun the conversation never used ("this library", "these clinics");
 - a definite description of a *named-thing category* ("the actor", "the country's stadium",
-  "the fast food chain"): people, organisations, places, works and events are identified by
+  "the famous French author"): people, places, works and events are identified by
   name, so "the X" with no name in the phrase, after it ("the actor Tom Hanks", "the battle of
   Bull Run") or earlier in the conversation leaves the visitor's meaning open;
 - a third-person pronoun or a demonstrative pronoun opening a first message ("Did it win?",
   "This is one of few stadiums...") with nothing before it to point back to.
 
 The category lists deliberately leave out nouns a business uses for itself or its own things
-("the company", "the bank", "the store", "the app", "the network", "the region"): on a company's
-own help centre those are not ambiguous. German capitalises every noun, so the "name in the
-phrase" test is off for German and only the conversation resolves a description there.
+("the company", "the bank", "the store", "the app", "the chain", "the player", "the album"): on
+a company's own help centre those are its own things, not ambiguous (an e-bike shop's "the
+chain" is on the bike). `answering.yml: unnamed_categories: false` turns the category rule
+off. German capitalises every noun, so the "name in the phrase" test is off for German and
+only the conversation resolves a description there.
 
 Pure functions over text (no model): cheap enough for every turn, unit-tested per rule.
 """
@@ -207,7 +209,7 @@ _EXPLETIVE = re.compile(r"\b(is|was|will|would|isn't|wasn't)\s+it\s+(possible|ne
                         re.IGNORECASE)
 # words that make a category noun part of a thing's name ("the address book", "the play store")
 _COMPOUND_MODIFIERS = _set("address phone guest log note text work hand cook face order play year")
-_MAX_MODIFIERS = 3  # words allowed between an article and its noun ("the fast food chain")
+_MAX_MODIFIERS = 3  # words allowed between an article and its noun ("the famous French author")
 _PRONOUN_MAX_WORDS = 14  # longer first messages usually carry their own referent
 
 
