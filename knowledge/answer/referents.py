@@ -46,6 +46,9 @@ class _Rules:
     nouns: frozenset[str]  # categories of named things
     plural_endings: tuple[str, ...]
     names_capitalised: bool = True
+    # articles that are also object pronouns: Dutch "het" in "Hoe stuur ik het terug?"
+    article_pronouns: frozenset[str] = frozenset()
+    particles: frozenset[str] = frozenset()  # separable-verb particles after such a pronoun
 
 
 def _set(text: str) -> frozenset[str]:
@@ -137,6 +140,9 @@ _RULES: dict[str, _Rules] = {
         personal=_set("ik we wij jij je u mijn ons onze jouw uw"),
         nouns=_NL_NOUNS,
         plural_endings=("en", "s"),
+        article_pronouns=_set("het"),
+        particles=_set("terug op aan uit in af weg door mee om over toe bij na voor dicht open "
+                       "kwijt"),
     ),
     "de": _Rules(
         demonstratives=_set("dieser diese dieses diesem diesen jener jene jenes"),
@@ -309,6 +315,14 @@ def _demonstrated_noun(tokens: list[str], i: int, rules: _Rules, stops: frozense
     return not (i + 2 < len(tokens) and _is_name(tokens[i + 2], i + 2, rules))
 
 
+def _pronoun_use(words: list[str], k: int, rules: _Rules, stops: frozenset[str]) -> bool:
+    """Whether an article-or-pronoun ("het") stands alone here: no noun follows it."""
+    if words[k] not in rules.article_pronouns:
+        return False
+    nxt = words[k + 1] if k + 1 < len(words) else ""
+    return not nxt or nxt in stops or nxt in rules.particles
+
+
 def _dangling_pronoun(lowered: list[str], rules: _Rules, stops: frozenset[str]) -> bool:
     """A short first message whose pronoun has nothing before it to stand for ("Did it win?").
 
@@ -321,7 +335,7 @@ def _dangling_pronoun(lowered: list[str], rules: _Rules, stops: frozenset[str]) 
     if len(words) >= _PRONOUN_MAX_WORDS:
         return False
     for k, word in enumerate(words):
-        if word in rules.pronouns:
+        if word in rules.pronouns or _pronoun_use(words, k, rules, stops):
             content = [w for w in words[:k] if len(w) > 2 and w not in stops]
             return len(content) < 2
     return False

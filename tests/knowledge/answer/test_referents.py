@@ -97,6 +97,12 @@ def test_the_category_rule_can_be_turned_off():
     assert unresolved_reference("Does this library open late?", "", "en", categories=False)
 
 
+def test_dutch_het_is_a_pronoun_when_no_noun_follows():
+    assert unresolved_reference("Hoe stuur ik het terug?", "", "nl") == "?"
+    assert unresolved_reference("Hoe stuur ik het pakket terug?", "", "nl") == ""
+    assert unresolved_reference("Hoe stuur ik het terug?", "Mijn fiets is kapot", "nl") == ""
+
+
 def test_other_languages_leave_self_contained_questions_alone():
     assert unresolved_reference("Werkt de app ook offline?", "", "nl") == ""
     assert unresolved_reference("Hoe vervang ik de band van mijn fiets?", "", "nl") == ""
