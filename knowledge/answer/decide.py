@@ -117,12 +117,15 @@ def decide(
         referent = "" if clarifications else unresolved_reference(
             question, history_text, language, categories=config.unnamed_categories
         )
-        if referent:
-            options = tuple(
-                topic_of(h)
-                for h in topics[: config.max_options]
-                if relevance(h, config) >= config.min_score
-            )
+        options = tuple(
+            topic_of(h)
+            for h in topics[: config.max_options]
+            if relevance(h, config) >= config.min_score
+        )
+        # the content can settle it: one candidate, and a very relevant one ("this plan" on a
+        # site with a single plan) is answered rather than asked about
+        settled = len(options) == 1 and top >= config.low_coverage_score
+        if referent and not settled:
             return clarify_or_handoff(
                 "unresolved_reference", options if len(options) > 1 else (), referent
             )

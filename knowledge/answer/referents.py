@@ -315,12 +315,13 @@ def _demonstrated_noun(tokens: list[str], i: int, rules: _Rules, stops: frozense
     return not (i + 2 < len(tokens) and _is_name(tokens[i + 2], i + 2, rules))
 
 
-def _pronoun_use(words: list[str], k: int, rules: _Rules, stops: frozenset[str]) -> bool:
-    """Whether an article-or-pronoun ("het") stands alone here: no noun follows it."""
+def _pronoun_use(words: list[str], k: int, rules: _Rules) -> bool:
+    """Whether an article-or-pronoun ("het") stands alone here: a verb particle or nothing
+    follows it ("Hoe zit het met spam?" and "Het waarom van..." are no pronoun uses)."""
     if words[k] not in rules.article_pronouns:
         return False
     nxt = words[k + 1] if k + 1 < len(words) else ""
-    return not nxt or nxt in stops or nxt in rules.particles
+    return not nxt or nxt in rules.particles  # "stuur ik het terug?", "waar vind ik het?"
 
 
 def _dangling_pronoun(lowered: list[str], rules: _Rules, stops: frozenset[str]) -> bool:
@@ -335,7 +336,7 @@ def _dangling_pronoun(lowered: list[str], rules: _Rules, stops: frozenset[str]) 
     if len(words) >= _PRONOUN_MAX_WORDS:
         return False
     for k, word in enumerate(words):
-        if word in rules.pronouns or _pronoun_use(words, k, rules, stops):
+        if word in rules.pronouns or _pronoun_use(words, k, rules):
             content = [w for w in words[:k] if len(w) > 2 and w not in stops]
             return len(content) < 2
     return False

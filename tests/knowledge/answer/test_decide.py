@@ -105,8 +105,18 @@ def test_cross_language_hits_rely_on_score(config):
     assert v.coverage is None
 
 
+def test_a_reference_the_content_settles_is_answered(config):
+    plan = make_hit("The Flex plan", "Flex costs 49 euro a month.", 0.86)
+    v = decide("What does this plan cost?", [plan], language="en", config=config)
+    assert v.kind == "answer"
+    other = make_hit("The Family plan", "Family costs 89 euro a month.", 0.85)
+    v = decide("What does this plan cost?", [plan, other], language="en", config=config)
+    assert (v.kind, v.options) == ("clarify", ("The Flex plan", "The Family plan"))
+
+
 def test_a_reply_to_our_follow_up_is_not_asked_about_its_wording_again(config):
-    hits = [make_hit("Tom Hanks", "Tom Hanks trains with a personal coach.", 0.85)]
+    hits = [make_hit("Tom Hanks", "Tom Hanks trains with a personal coach.", 0.85),
+            make_hit("Meryl Streep", "Meryl Streep swims every morning.", 0.70)]
     question = "What is the actor's fitness routine?"
     first = decide(question, hits, language="en", config=config)
     assert (first.kind, first.referent) == ("clarify", "actor")

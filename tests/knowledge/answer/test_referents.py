@@ -100,6 +100,8 @@ def test_the_category_rule_can_be_turned_off():
 def test_dutch_het_is_a_pronoun_when_no_noun_follows():
     assert unresolved_reference("Hoe stuur ik het terug?", "", "nl") == "?"
     assert unresolved_reference("Hoe stuur ik het pakket terug?", "", "nl") == ""
+    assert unresolved_reference("Waar vind ik het?", "", "nl") == "?"
+    assert unresolved_reference("Hoe zit het met spam?", "", "nl") == ""
     assert unresolved_reference("Hoe stuur ik het terug?", "Mijn fiets is kapot", "nl") == ""
 
 
