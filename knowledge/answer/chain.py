@@ -59,7 +59,9 @@ def _clarify_text(verdict: Verdict, language: str) -> str:
     if verdict.options:
         return templates.text("clarify.options", language)
     if verdict.referent and verdict.referent != "?":
-        return templates.text("clarify.referent", language, thing=verdict.referent)
+        # German writes nouns with a capital; the templates avoid gendered "which" forms
+        thing = verdict.referent.capitalize() if language == "de" else verdict.referent
+        return templates.text("clarify.referent", language, thing=thing)
     return templates.text("clarify.vague", language)
 
 
