@@ -1,7 +1,8 @@
 """The generative composer: an OpenAI-compatible chat model behind a grounded JSON contract.
 
 Used when `CUSTOMER_AGENT_COMPOSER=generative`. The model's reply is validated (schema, source
-ids it was given, no URL or amount absent from the passages) before it is sent; any error,
+ids it was given, no URL, amount, date or other number absent from the passages) before it is
+sent; any error,
 timeout or invalid reply raises `ComposerError` so the chain falls back to the extractive composer.
 """
 
@@ -23,6 +24,8 @@ from knowledge.profile import Profile
 from knowledge.types import SearchHit, Turn
 
 _URL = re.compile(r"https?://[^\s)>\]]+")
+_NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+_LIST_MARKER = re.compile(r"(?m)^\s*\d{1,2}[.)]\s")  # "1. Open the app": numbering, not a fact
 _AMOUNT = re.compile(r"[$€£¥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|EUR|USD|GBP|dollars?|euros?)", re.I)
 
 
@@ -88,8 +91,12 @@ def _parse(content: object) -> GroundedReply:
         raise ComposerError(f"reply outside the JSON contract: {exc.error_count()} errors") from exc
 
 
-def validate(reply: GroundedReply, hits: tuple[SearchHit, ...]) -> tuple[SearchHit, ...]:
-    """Check the reply against the passages; returns the hits it used. Raises on any breach."""
+def validate(reply: GroundedReply, hits: tuple[SearchHit, ...],
+             question: str = "") -> tuple[SearchHit, ...]:
+    """Check the reply against the passages; returns the hits it used. Raises on any breach.
+
+    Numbers the visitor gave ("I ordered 3 bikes") may be repeated; list numbering is ignored.
+    """
     by_id = {h.chunk.id: h for h in hits}
     unknown = [i for i in reply.used_source_ids if i not in by_id]
     if unknown:
@@ -106,7 +113,16 @@ def validate(reply: GroundedReply, hits: tuple[SearchHit, ...]) -> tuple[SearchH
         digits = re.sub(r"[^\d]", "", amount)
         if digits not in re.sub(r"[^\d]", "", squeeze):
             raise ComposerError("reply states an amount the passages do not")
+    stated = _numbers(f"{context} {question}")
+    for number in _NUMBER.findall(_LIST_MARKER.sub("", reply.answer)):
+        if not _numbers(number) <= stated:
+            raise ComposerError("reply states a number or date the passages do not")
     return used
+
+
+def _numbers(text: str) -> set[int]:
+    """The numbers in `text` as values: "2024-06-09", "9 June 2024" and "€1.299" compare by part."""
+    return {int(n) for n in re.findall(r"\d+", text)}
 
 
 def compose(
@@ -137,4 +153,4 @@ def compose(
     except Exception as exc:  # timeouts, HTTP errors, connection refused: all fall back
         raise ComposerError(f"LLM call failed: {type(exc).__name__}") from exc
     reply = _parse(getattr(message, "content", message))
-    return Generated(reply, validate(reply, hits))
+    return Generated(reply, validate(reply, hits, question))

@@ -53,10 +53,15 @@ def test_valid_reply_is_sent_with_only_the_sources_it_used(config, profile):
         {"answer": "You also get a $50 voucher.", "used_source_ids": [HITS[0].chunk.id],
          "decision": "answer"},
         {"answer": "Refunds take 14 days.", "used_source_ids": [], "decision": "answer"},
+        {"answer": "Refunds are paid within 30 days.", "used_source_ids": [HITS[0].chunk.id],
+         "decision": "answer"},
+        {"answer": "Since 1 March 2024 refunds take 14 days.",
+         "used_source_ids": [HITS[0].chunk.id], "decision": "answer"},
         "not json at all",
         {"answer": "x", "decision": "maybe"},
     ],
-    ids=["unknown-source", "invented-url", "invented-amount", "no-source", "not-json", "bad-enum"],
+    ids=["unknown-source", "invented-url", "invented-amount", "no-source", "invented-number",
+         "invented-date", "not-json", "bad-enum"],
 )
 def test_invalid_reply_falls_back_to_extractive(reply, config, profile):
     ans = run(fake(reply), config, profile)
@@ -64,6 +69,14 @@ def test_invalid_reply_falls_back_to_extractive(reply, config, profile):
     assert ans.reason == "grounded"  # the extractive composer's
     assert REFUND_EN in ans.text
     assert "evil" not in ans.text and "$50" not in ans.text
+
+
+def test_numbering_and_the_visitors_own_numbers_are_not_inventions(profile):
+    reply = {"answer": "1. Send back your 3 bikes.\n2. Refunds are paid within 14 days.",
+             "used_source_ids": [HITS[0].chunk.id], "decision": "answer"}
+    out = generative.compose("I returned 3 bikes, when is my refund paid?", HITS, language="en",
+                             profile=profile, model=fake(reply))
+    assert out.reply.answer == reply["answer"]
 
 
 def test_llm_error_falls_back_to_extractive(config, profile):
