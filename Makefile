@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export RASA_TELEMETRY_ENABLED := false
 export CUSTOMER_AGENT_DATA ?= $(CURDIR)/var
-RASA := .venv-bot/bin/rasa
+RASA := .venv-bot/bin/python -m connectors.rasa_cli
 RASA_ARGS := --domain bot/domain --data data --config config.yml
 
 .PHONY: help setup train run test lint typecheck validate test-agent test-bot test-conversations eval bench clean
@@ -18,7 +18,7 @@ setup:
 	@scripts/setup.sh
 
 train: setup
-	@$(RASA) train $(RASA_ARGS) --out models --quiet
+	@scripts/train.sh
 
 run: train
 	@scripts/run.sh
