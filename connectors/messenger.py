@@ -21,7 +21,6 @@ links; buttons become quick replies on the last part.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -37,11 +36,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.common.chat_channel import ChatWebhookInput
 from connectors.common.config import retry_policy_from_env, setting
-from connectors.common.dedupe import ProcessedIds
 from connectors.common.outbound import OutboundError, RetryPolicy, post_with_retries
 from connectors.common.senders import SenderBook
-from connectors.common.tasks import BackgroundTasks
 from connectors.common.text import (
     BotMessage,
     Option,
@@ -315,38 +313,17 @@ def parse_event(event: Mapping[str, Any]) -> Inbound | None:
     return None
 
 
-class MessengerInput(InputChannel):
+class MessengerInput(ChatWebhookInput[MessengerConfig]):
     """Meta's Messenger webhook. Fails closed: without the secrets every request gets 403."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    channel = CHANNEL
+    label = "Messenger"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(MessengerConfig.load(credentials))
 
-    def __init__(
-        self,
-        config: MessengerConfig,
-        processed: ProcessedIds | None = None,
-        senders: SenderBook | None = None,
-    ) -> None:
-        self.config = config
-        self.processed = processed or ProcessedIds()
-        self.senders = senders or SenderBook()
-        self.tasks = BackgroundTasks(CHANNEL)
-        # The Slack handoff (or anyone) appends here to take over undeliverable replies.
-        self.window_closed_handlers: list[WindowClosedHandler] = []
-        if config.missing:
-            logger.warning(
-                "Messenger channel disabled (webhook answers 403): set %s",
-                ", ".join(config.missing),
-            )
-
-    def get_output_channel(self) -> OutputChannel | None:
-        if self.config.missing:
-            return None
+    def make_output(self) -> OutputChannel:
         return MessengerOutput(self.config, self.senders, self.window_closed_handlers)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -446,16 +423,3 @@ class MessengerInput(InputChannel):
                 metadata=metadata,
             )
         )
-
-    async def drain(self) -> None:
-        """Wait for in-flight messages (graceful shutdown and tests)."""
-        await self.tasks.drain()
-
-    async def shutdown(self, timeout_s: float = 15.0) -> None:
-        """On server stop: let in-flight answers go out (bounded), then close the stores."""
-        try:
-            await asyncio.wait_for(self.drain(), timeout_s)
-        except asyncio.TimeoutError:
-            logger.warning("%s: stopped with messages still in flight", CHANNEL)
-        self.processed.close()
-        self.senders.close()

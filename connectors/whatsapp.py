@@ -23,7 +23,6 @@ customer-service window); outside it the message is logged and handed to the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -38,11 +37,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from connectors.common.chat_channel import ChatWebhookInput
 from connectors.common.config import flag, retry_policy_from_env, setting
-from connectors.common.dedupe import ProcessedIds
 from connectors.common.outbound import OutboundError, RetryPolicy, post_with_retries
 from connectors.common.senders import SenderBook
-from connectors.common.tasks import BackgroundTasks
 from connectors.common.text import (
     BotMessage,
     Option,
@@ -248,38 +246,17 @@ class WhatsAppOutput(OutputChannel):
         await window_closed(CHANNEL, recipient_id, body, self.window_closed_handlers)
 
 
-class WhatsAppInput(InputChannel):
+class WhatsAppInput(ChatWebhookInput[TwilioConfig]):
     """Twilio's WhatsApp webhook. Fails closed: without an auth token every POST gets 403."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    channel = CHANNEL
+    label = "WhatsApp"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(TwilioConfig.load(credentials))
 
-    def __init__(
-        self,
-        config: TwilioConfig,
-        processed: ProcessedIds | None = None,
-        senders: SenderBook | None = None,
-    ) -> None:
-        self.config = config
-        self.processed = processed or ProcessedIds()
-        self.senders = senders or SenderBook()
-        self.tasks = BackgroundTasks(CHANNEL)
-        # The Slack handoff (or anyone) appends here to take over undeliverable replies.
-        self.window_closed_handlers: list[WindowClosedHandler] = []
-        if config.missing:
-            logger.warning(
-                "WhatsApp channel disabled (webhook answers 403): set %s",
-                ", ".join(config.missing),
-            )
-
-    def get_output_channel(self) -> OutputChannel | None:
-        if self.config.missing:
-            return None
+    def make_output(self) -> OutputChannel:
         return WhatsAppOutput(self.config, self.senders, self.window_closed_handlers)
 
     def public_url(self, request: Request) -> str:
@@ -377,16 +354,3 @@ class WhatsAppInput(InputChannel):
                 metadata=metadata,
             )
         )
-
-    async def drain(self) -> None:
-        """Wait for in-flight messages (graceful shutdown and tests)."""
-        await self.tasks.drain()
-
-    async def shutdown(self, timeout_s: float = 15.0) -> None:
-        """On server stop: let in-flight answers go out (bounded), then close the stores."""
-        try:
-            await asyncio.wait_for(self.drain(), timeout_s)
-        except asyncio.TimeoutError:
-            logger.warning("%s: stopped with messages still in flight", CHANNEL)
-        self.processed.close()
-        self.senders.close()
