@@ -87,6 +87,7 @@ class Answer:
     options: tuple[str, ...] = ()
     reason: str = ""  # why this decision (for handoff notes, gaps and the 'show why' panel)
     hits: tuple[SearchHit, ...] = field(default=(), compare=False)
+    referent: str = ""  # clarify: the unnamed thing asked about ("actor"; "?" for a pronoun)
 
     def to_dict(self, *, with_hits: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -98,6 +99,8 @@ class Answer:
             "options": list(self.options),
             "reason": self.reason,
         }
+        if self.referent:
+            d["referent"] = self.referent
         if with_hits:
             d["hits"] = [h.to_dict() for h in self.hits]
         return d

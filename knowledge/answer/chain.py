@@ -154,6 +154,6 @@ def answer_question(
                       verdict.confidence, (), (), verdict.reason, verdict.hits)
     if verdict.kind == "clarify":
         return Answer("clarify", _clarify_text(verdict, language), language, verdict.confidence,
-                      (), verdict.options, verdict.reason, verdict.hits)
+                      (), verdict.options, verdict.reason, verdict.hits, verdict.referent)
     return compose_answer(full, verdict, language=language, profile=profile, config=config,
                           history=history, composer=composer, chat_model=chat_model)

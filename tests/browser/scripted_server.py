@@ -40,7 +40,7 @@ RETURNS = {
         "why": {
             "kind": "answer",
             "confidence": 0.82,
-            "reason": "grounded in 1 passage",
+            "reason": "grounded",
             "hits": [
                 {
                     "title": "Returns policy",

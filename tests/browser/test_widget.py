@@ -151,7 +151,7 @@ def test_test_page_chips_and_show_why(launch, scripted_bot):
         page.get_by_label("Show why").check()
         expect(why).to_be_visible()
         expect(why).to_contain_text("Decision: answer · confidence 0.82")
-        expect(why).to_contain_text("Reason: grounded in 1 passage")
+        expect(why).to_contain_text("Reason: grounded (answered from the passages below)")
         expect(why).to_contain_text("Returns policy · score 0.820 · en")
     finally:
         context.close()

@@ -81,3 +81,15 @@ def test_follow_up_borrows_the_previous_user_turn():
     assert build_query("and how long?", history, "en") == "How do refunds work? and how long?"
     assert build_query("When are refunds for damaged orders paid?", history, "en") == (
         "When are refunds for damaged orders paid?")
+
+
+def test_a_clarification_names_the_unnamed_thing_for_show_why(config, profile):
+    from knowledge.types import Answer
+
+    hits = [make_hit("Actors", "Many actors train daily.", 0.4)]
+    ans = answer_question("What is the actor's fitness routine?", language="en",
+                          retrieve=lambda q, lang: hits, composer="extractive", profile=profile,
+                          config=config)
+    assert (ans.kind, ans.referent) == ("clarify", "actor")
+    assert ans.to_dict()["referent"] == "actor"
+    assert "referent" not in Answer("answer", "x", "en", 1.0).to_dict()
