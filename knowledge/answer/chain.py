@@ -56,6 +56,8 @@ def _handoff_text(reason: str, language: str) -> str:
 
 
 def _clarify_text(verdict: Verdict, language: str) -> str:
+    if verdict.reason == "still_unclear":
+        return templates.text("clarify.again", language)
     if verdict.options:
         return templates.text("clarify.options", language)
     if verdict.referent and verdict.referent != "?":

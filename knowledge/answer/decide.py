@@ -91,8 +91,9 @@ def decide(
 ) -> Verdict:
     """Pick answer, clarify or handoff for `question` given retrieval `hits` (best first).
 
-    `clarifications` counts follow-ups already asked for this pending question; once it reaches
-    `config.max_clarifications` a question that would need another one is handed off instead.
+    `clarifications` counts follow-ups already asked for this pending question; a reply that
+    still leads nowhere gets another one ("still_unclear") until `config.max_clarifications`
+    is reached, then the question is handed off ("clarification_failed").
     `chosen_topic` means the visitor picked a topic button, so ambiguity is settled.
     """
     if wants_human(question):
@@ -132,8 +133,8 @@ def decide(
         if not terms:
             return clarify_or_handoff("too_little_to_go_on")
     if not hits or top < config.min_score:
-        if clarifications > 0:
-            return Verdict("handoff", _confidence(top, None), "clarification_failed", tuple(hits))
+        if clarifications > 0:  # the reply did not help: ask again, up to the limit
+            return clarify_or_handoff("still_unclear")
         return Verdict("handoff", _confidence(top, None), "no_relevant_content", tuple(hits))
 
     same_lang = [h for h in hits[:3] if h.chunk.language == language]
@@ -151,8 +152,9 @@ def decide(
             return clarify_or_handoff("ambiguous_topics", options)
 
     if cov is not None and cov < config.min_coverage and top < config.low_coverage_score:
-        reason = "clarification_failed" if clarifications > 0 else "not_covered"
-        return Verdict("handoff", confidence, reason, tuple(hits), coverage=cov)
+        if clarifications > 0:
+            return clarify_or_handoff("still_unclear")
+        return Verdict("handoff", confidence, "not_covered", tuple(hits), coverage=cov)
 
     # content in the visitor's language wins when it is relevant too (often the translation)
     primary = next((h for h in hits if h.chunk.language == language

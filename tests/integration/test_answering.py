@@ -63,7 +63,10 @@ def test_unnamed_thing_gets_a_follow_up_question_naming_it(stack: Stack) -> None
     assert ask["text"] == "Which actor do you mean?"
 
 
-def test_a_follow_up_that_does_not_help_ends_in_a_handoff(stack: Stack) -> None:
+def test_two_follow_ups_that_do_not_help_end_in_a_handoff(stack: Stack) -> None:
     assert turn(stack, "fail-en", "How do I reset it?")["custom"]["kind"] == "clarify"
-    reply = turn(stack, "fail-en", "the blue thing")
+    again = turn(stack, "fail-en", "the blue thing")
+    assert again["custom"]["kind"] == "clarify"
+    assert again["text"] == "I still can't find it. Could you describe it in other words?"
+    reply = turn(stack, "fail-en", "no idea, the thing with the light")
     assert reply["custom"]["kind"] == "handoff"

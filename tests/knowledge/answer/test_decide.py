@@ -80,6 +80,16 @@ def test_hands_off_after_max_clarifications(config):
     assert (second.kind, second.reason) == ("handoff", "clarification_failed")
 
 
+def test_a_reply_that_leads_nowhere_is_asked_again_then_handed_off(config):
+    nothing = [make_hit("Refunds", REFUND_EN, 0.1)]
+    again = decide("How do I reset it? the blue thing", nothing, language="en", config=config,
+                   clarifications=1, history_text="How do I reset it?")
+    assert (again.kind, again.reason) == ("clarify", "still_unclear")
+    last = decide("How do I reset it? the blue thing no idea", nothing, language="en",
+                  config=config, clarifications=2, history_text="How do I reset it?")
+    assert (last.kind, last.reason) == ("handoff", "clarification_failed")
+
+
 def test_chosen_topic_settles_ambiguity(config):
     hits = [make_hit("Reset your password", PASSWORD_EN, 0.52)]
     v = decide("How do I reset it? Reset your password", hits, language="en", config=config,
