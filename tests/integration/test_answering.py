@@ -70,3 +70,37 @@ def test_two_follow_ups_that_do_not_help_end_in_a_handoff(stack: Stack) -> None:
     assert again["text"] == "I still can't find it. Could you describe it in other words?"
     reply = turn(stack, "fail-en", "no idea, the thing with the light")
     assert reply["custom"]["kind"] == "handoff"
+
+
+def decided(stack: Stack, conversation: str) -> list[tuple[str, str]]:
+    """(kind, reason) of every decision the answer chain recorded for a conversation."""
+    import sqlite3
+
+    with sqlite3.connect(stack.data_dir / "insights.sqlite3") as db:
+        return db.execute("SELECT kind, reason FROM decisions WHERE conversation_id = ?",
+                          (conversation,)).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("sender", "question"),
+    [
+        ("guard-1", "Do you sell gift cards?"),  # DIET alone: chitchat
+        ("guard-2", "What will happen if I exceed the limit?"),  # DIET alone: a human
+        ("guard-3", "¿Venden tarjetas regalo?"),  # DIET alone: greet
+        # "DIET alone": the model trained before connectors/nlu/small_talk_guard.py existed
+    ],
+)
+def test_questions_that_look_like_small_talk_reach_the_answer_chain(
+    stack: Stack, sender: str, question: str
+) -> None:
+    reply = turn(stack, sender, question)
+    assert reply["custom"]["kind"] in ("answer", "clarify", "handoff")
+    assert "AI assistant" not in reply["text"]
+    assert decided(stack, sender), "the answer chain never saw the question"
+
+
+def test_how_do_i_cancel_asks_which_of_the_two_it_means(stack: Stack) -> None:
+    ask = turn(stack, "cancel-en", "How do I cancel?")
+    assert ask["custom"]["kind"] == "clarify"
+    assert set(ask["custom"]["options"]) == {"Cancel or change an order",
+                                             "Pause or cancel your Fennoway Flex subscription"}
