@@ -70,6 +70,8 @@ def main() -> int:
     parser.add_argument("--mtrag-tasks", type=int, default=0, help="as in eval_answers.py")
     parser.add_argument("--pool", type=int, default=0, help="as in eval_answers.py")
     parser.add_argument("--sets", default="mtrag,help", help="comma list: mtrag,help")
+    parser.add_argument("--sweep", default="",
+                        help='sweep only these, the rest as committed: "title_tie_margin=0,0.05"')
     parser.add_argument("--require", default="ANSWERABLE=0.7,UNANSWERABLE=0.6",
                         help="floors a setting must meet to rank (the issue's targets)")
     args = parser.parse_args()
@@ -84,9 +86,13 @@ def main() -> int:
                                    args.gnome_pages),
     }
     sets = {name: collect(loaders[name](), name) for name in args.sets.split(",")}
+    grid = GRID
+    if args.sweep:
+        grid = {k: [type(getattr(base, k))(x) for x in v.split(",")]
+                for k, v in (kv.split("=") for kv in args.sweep.split(";"))}
     results = []
-    keys = list(GRID)
-    for values in itertools.product(*GRID.values()):
+    keys = list(grid)
+    for values in itertools.product(*grid.values()):
         config = replace(base, **dict(zip(keys, values, strict=True)))
         per = {name: score(rows, config) for name, rows in sets.items()}
         flat = [v for p in per.values() for v in p.values()]

@@ -24,6 +24,7 @@ class AnswerConfig:
     low_coverage_score: float = 0.80
     ambiguity_margin: float = 0.005
     ambiguity_min_score: float = 0.80
+    title_tie_margin: float = 0.0  # 0 = off; see decide.title_ties
     unnamed_categories: bool = True  # clarify "the actor", "the country" when never named
     max_options: int = 3
     max_clarifications: int = 2

@@ -64,6 +64,31 @@ def distinct_topics(hits: list[SearchHit]) -> list[SearchHit]:
     return list(seen.values())
 
 
+def title_ties(terms: list[str], topics: list[SearchHit], config: AnswerConfig) -> list[SearchHit]:
+    """Topics near the top whose titles each name every key term and say more than the question.
+
+    "How do I cancel?" on a site with "Cancel or change an order" and "Pause or cancel your
+    subscription": both titles name all the question says and each adds what it leaves open,
+    so the question cannot tell them apart however close their scores ("How do I cancel my
+    order?" can). A title that says no more than the question is its exact match and wins.
+    Only relevant topics within `title_tie_margin` of the best one's score count.
+    """
+    if not topics:
+        return []
+    stems = {t[:5] for t in terms}
+
+    def ties(hit: SearchHit) -> bool:
+        title = {w[:5] for w in key_terms(hit.chunk.title, hit.chunk.language)}
+        return stems <= title and bool(title - stems)
+
+    lead = topics[0]
+    if not ties(lead):
+        return []
+    return [h for h in topics
+            if lead.score - h.score <= config.title_tie_margin
+            and relevance(h, config) >= config.min_score and ties(h)][: config.max_options]
+
+
 def relevance(hit: SearchHit, config: AnswerConfig) -> float:
     """How relevant the best hit is on an absolute scale (see `evidence` in answering.yml).
 
@@ -150,6 +175,11 @@ def decide(
         if len(close) > 1:
             options = tuple(topic_of(h) for h in close[: config.max_options])
             return clarify_or_handoff("ambiguous_topics", options)
+
+    if not chosen_topic and terms and config.title_tie_margin > 0:
+        named = title_ties(terms, topics, config)
+        if len(named) > 1:
+            return clarify_or_handoff("ambiguous_topics", tuple(topic_of(h) for h in named))
 
     if cov is not None and cov < config.min_coverage and top < config.low_coverage_score:
         if clarifications > 0:

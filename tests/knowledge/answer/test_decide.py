@@ -158,3 +158,34 @@ def test_relevant_content_in_the_visitors_language_wins_over_a_better_translatio
     v = decide("Hoe stel ik mijn wachtwoord opnieuw in?", hits, language="nl", config=config)
     assert v.kind == "answer"
     assert [h.chunk.language for h in v.hits] == ["nl"]
+
+
+def test_titles_that_all_name_the_question_and_more_are_asked_about(config):
+    from dataclasses import replace
+
+    # further apart than the score-tie rule's margin (0.03), within the title rule's
+    ties = replace(config, title_tie_margin=0.1)
+    order = make_hit("Cancel or change an order", "Cancel an order in My account.", 0.70)
+    sub = make_hit("Pause or cancel your subscription", "Cancel with a month's notice.", 0.64)
+    far = make_hit("Cancel your newsletter", "Unsubscribe at the bottom of any mail.", 0.50)
+    v = decide("How do I cancel?", [order, sub, far], language="en", config=ties)
+    assert (v.kind, v.reason) == ("clarify", "ambiguous_topics")
+    assert v.options == ("Cancel or change an order", "Pause or cancel your subscription")
+    # the question tells them apart
+    v = decide("How do I cancel my order?", [order, sub], language="en", config=ties)
+    assert (v.kind, [h.chunk.title for h in v.hits]) == ("answer", ["Cancel or change an order"])
+    # off by default, and a button choice settles it
+    assert decide("How do I cancel?", [order, sub], language="en", config=config).kind == "answer"
+    v = decide("How do I cancel? Cancel or change an order", [order], language="en", config=ties,
+               clarifications=1, chosen_topic=True)
+    assert v.kind == "answer"
+
+
+def test_a_title_that_says_no_more_than_the_question_is_its_exact_match(config):
+    from dataclasses import replace
+
+    ties = replace(config, title_tie_margin=0.1)
+    exact = make_hit("Privacy", "We never sell your data.", 0.70)
+    wider = make_hit("Privacy and cookies", "We use two cookies.", 0.65)
+    v = decide("Privacy", [exact, wider], language="en", config=ties)
+    assert (v.kind, v.hits[0].chunk.title) == ("answer", "Privacy")
