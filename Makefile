@@ -45,7 +45,8 @@ test-conversations: train
 test:
 	@scripts/test.sh
 
-eval: setup
+eval: train
+	PYTHONWARNINGS=ignore .venv-bot/bin/python benchmarks/eval_routing.py
 	.venv/bin/python benchmarks/eval_answers.py
 
 bench: train
