@@ -160,6 +160,8 @@ def decide(
     if not hits or top < config.min_score:
         if clarifications > 0:  # the reply did not help: ask again, up to the limit
             return clarify_or_handoff("still_unclear")
+        if len(terms) <= 1:  # "ok cool", "thanks a bunch": no question a person should get
+            return clarify_or_handoff("too_little_to_go_on")
         return Verdict("handoff", _confidence(top, None), "no_relevant_content", tuple(hits))
 
     same_lang = [h for h in hits[:3] if h.chunk.language == language]

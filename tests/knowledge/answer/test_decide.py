@@ -189,3 +189,12 @@ def test_a_title_that_says_no_more_than_the_question_is_its_exact_match(config):
     wider = make_hit("Privacy and cookies", "We use two cookies.", 0.65)
     v = decide("Privacy", [exact, wider], language="en", config=ties)
     assert (v.kind, v.hits[0].chunk.title) == ("answer", "Privacy")
+
+
+def test_a_one_word_remark_with_nothing_relevant_is_asked_about_not_handed_off(config):
+    nothing = [make_hit("Refunds", REFUND_EN, 0.1)]
+    for text in ("ok cool", "thanks a bunch"):
+        v = decide(text, nothing, language="en", config=config, history_text="earlier answer")
+        assert (v.kind, v.reason) == ("clarify", "too_little_to_go_on"), text
+    v = decide("Do you sell gift cards?", nothing, language="en", config=config)
+    assert (v.kind, v.reason) == ("handoff", "no_relevant_content")
