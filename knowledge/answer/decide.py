@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from knowledge.answer.config import AnswerConfig
 from knowledge.answer.referents import unresolved_reference
-from knowledge.answer.terms import coverage, key_terms
+from knowledge.answer.terms import coverage, key_terms, stem
 from knowledge.types import Decision, SearchHit
 
 _HUMAN = re.compile(
@@ -75,10 +75,10 @@ def title_ties(terms: list[str], topics: list[SearchHit], config: AnswerConfig) 
     """
     if not topics:
         return []
-    stems = {t[:5] for t in terms}
+    stems = {stem(t) for t in terms}
 
     def ties(hit: SearchHit) -> bool:
-        title = {w[:5] for w in key_terms(hit.chunk.title, hit.chunk.language)}
+        title = {stem(w) for w in key_terms(hit.chunk.title, hit.chunk.language)}
         return stems <= title and bool(title - stems)
 
     lead = topics[0]

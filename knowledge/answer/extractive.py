@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from knowledge.answer import templates
 from knowledge.answer.guardrails import strip_injections
-from knowledge.answer.terms import key_terms, words
+from knowledge.answer.terms import key_terms, stem, words
 from knowledge.profile import Profile
 from knowledge.types import SearchHit, SourceRef
 
@@ -82,7 +82,7 @@ def _sentences(lines: list[str]) -> list[str]:
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:5] for w in words(text) if len(w) > 2}
+    return {stem(w) for w in words(text) if len(w) > 2}
 
 
 def select(question: str, passage: str, language: str, max_units: int) -> str:
@@ -93,7 +93,7 @@ def select(question: str, passage: str, language: str, max_units: int) -> str:
     parts = strip_injections(units(passage))
     if not parts:
         return ""
-    terms = {t[:5] for t in key_terms(question, language)}
+    terms = {stem(t) for t in key_terms(question, language)}
     scores = [len(terms & _stems(p)) * _CODE_WEIGHT if is_code(p)
               else len(terms & _stems(p)) + (0.5 if i == 0 else 0.0)
               for i, p in enumerate(parts)]

@@ -1,7 +1,8 @@
 """Key terms of a question and their coverage in passages: one of the decision's three signals.
 
 Stop words come from spaCy's per-language lists (offline, no pipeline needed). Matching is on a
-5-character prefix so "installing" covers "install" without a stemmer per language.
+5-character prefix so "installing" covers "install" without a stemmer per language (after a
+plural -s, which a prefix alone misses in words of up to five letters: "years" vs "year").
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def key_terms(text: str, language: str) -> list[str]:
     return list(seen)
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """5-letter prefix; a plural -s goes first so short nouns match ("year" / "years", "day")."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
     return word[:5]
 
 
@@ -53,5 +57,5 @@ def coverage(terms: Iterable[str], passages: Iterable[str]) -> float:
     terms = list(terms)
     if not terms:
         return 1.0
-    vocab = {_stem(w) for p in passages for w in words(p)}
-    return sum(_stem(t) in vocab for t in terms) / len(terms)
+    vocab = {stem(w) for p in passages for w in words(p)}
+    return sum(stem(t) in vocab for t in terms) / len(terms)
