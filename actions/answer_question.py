@@ -21,11 +21,17 @@ from knowledge.answer.guardrails import mask
 from knowledge.types import Answer, Turn
 
 HISTORY_TURNS = 6
+# user turns that name nothing a follow-up could lean on ("bedankt!" between two questions)
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "chitchat"})
 log = logging.getLogger(__name__)
 
 
 def session_history(tracker: Tracker, limit: int = HISTORY_TURNS) -> list[Turn]:
-    """User/bot texts of the current session before this message, masked, last `limit` turns."""
+    """User/bot texts of the current session before this message, masked, last `limit` turns.
+
+    Small talk is left out on both sides (canned bot responses, user greetings and thanks), so
+    "and my order?" after "thanks!" still leans on the question before the thanks.
+    """
     events = list(tracker.events)
     start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=0)
     turns: list[Turn] = []
@@ -34,7 +40,9 @@ def session_history(tracker: Tracker, limit: int = HISTORY_TURNS) -> list[Turn]:
         if not text or text.startswith("/"):
             continue
         if e.get("event") == "user":
-            turns.append(Turn("user", mask(text)))
+            intent = ((e.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent not in SMALL_TALK:
+                turns.append(Turn("user", mask(text)))
         elif e.get("event") == "bot" and not (e.get("metadata") or {}).get("utter_action"):
             # canned responses (greetings, small talk) name nothing a follow-up could refer to
             turns.append(Turn("agent", text))

@@ -124,7 +124,7 @@ async def test_second_failed_clarification_hands_off():
 def test_history_is_the_session_masked_without_the_current_message():
     history = session_history(load("question_en.json"))
     assert [t.role for t in history] == ["user", "agent"]
-    assert history[0].text == "hi"
+    assert history[0].text == "My card [card number] was charged twice"
 
 
 async def test_chain_failure_hands_off_without_a_trace(monkeypatch):
@@ -147,4 +147,12 @@ def test_history_leaves_out_payloads_and_canned_responses() -> None:
     assert [(t.role, t.text) for t in turns] == [
         ("user", "Hoe stuur ik het terug?"),
         ("agent", "We refund within 5 working days."),
+    ]
+
+
+def test_history_skips_small_talk_so_a_follow_up_leans_on_the_last_question():
+    turns = session_history(load("thanks_then_follow_up.json"))
+    assert [(t.role, t.text) for t in turns] == [
+        ("user", "Hoe annuleer ik mijn abonnement?"),
+        ("agent", "Je zegt je abonnement op via Mijn account."),
     ]
