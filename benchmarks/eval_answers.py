@@ -218,8 +218,28 @@ def help_corpora(data_dir: Path, limit: int | None, gnome_pages: int = 0) -> lis
     return run_items(help_items(data_dir, limit, gnome_pages), "help en+nl")
 
 
-def help_items(data_dir: Path, limit: int | None, gnome_pages: int = 0) -> list[dict[str, Any]]:
-    """Help-centre questions in en and nl over the mixed index (built on first use)."""
+def cross_items(data_dir: Path, limit: int | None, gnome_pages: int = 0) -> list[dict[str, Any]]:
+    """Dutch questions over the English pages only: a company whose content is in one language.
+
+    Same pages and questions as `help_items`; the embedding cache of the mixed index is reused
+    (same texts), so this costs no embedding when the help set ran first.
+    """
+    shared = data_dir.parent / f"help-{gnome_pages}" / "cache" / "embeddings.sqlite"
+    if shared.exists():
+        os.environ["CUSTOMER_AGENT_EMBEDDING_CACHE"] = str(shared)
+    try:
+        return help_items(data_dir, limit, gnome_pages, index_langs=("en",), ask_langs=("nl",))
+    finally:
+        os.environ.pop("CUSTOMER_AGENT_EMBEDDING_CACHE", None)
+
+
+def help_items(data_dir: Path, limit: int | None, gnome_pages: int = 0,
+               index_langs: tuple[str, ...] = ("en", "nl"),
+               ask_langs: tuple[str, ...] = ("en", "nl")) -> list[dict[str, Any]]:
+    """Help-centre questions in `ask_langs` over an index of the pages in `index_langs`.
+
+    A question's gold is its page in every indexed language (built on first use).
+    """
     use_data_dir(data_dir)
     gnome = read_jsonl(EVAL / "gnome-help" / "gnome_help_en_nl.jsonl")
     if gnome_pages:
@@ -230,33 +250,38 @@ def help_items(data_dir: Path, limit: int | None, gnome_pages: int = 0) -> list[
     items: list[dict[str, Any]] = []
     for i, page in enumerate(gnome):
         held_out = i % 5 == 4
-        for lang in ("en", "nl"):
-            url = f"https://help.gnome.org/{lang}/{page['id']}"
+        urls = {lang: f"https://help.gnome.org/{lang}/{page['id']}" for lang in index_langs}
+        for lang in index_langs:
             if not held_out:
                 docs.append({"source": "gnome-help", "doc_id": f"{lang}/{page['id']}",
-                             "title": page[f"title_{lang}"], "url": url, "language": lang,
-                             "text": page[f"markdown_{lang}"]})
+                             "title": page[f"title_{lang}"], "url": urls[lang],
+                             "language": lang, "text": page[f"markdown_{lang}"]})
+        for lang in ask_langs:
             question = page.get(f"desc_{lang}") or page[f"title_{lang}"]
             items.append({"id": f"gnome:{lang}:{page['id']}", "lang": lang,
                           "group": "held_out" if held_out else "answerable",
-                          "question": question, "gold": [] if held_out else [url]})
+                          "question": question, "gold": [] if held_out else list(urls.values())})
     for faq in relay:
-        for lang in ("en", "nl"):
-            url = f"https://relay.firefox.com/{lang}/faq#{faq['id']}"
+        urls = {lang: f"https://relay.firefox.com/{lang}/faq#{faq['id']}" for lang in index_langs}
+        for lang in index_langs:
             docs.append({"source": "relay-faq", "doc_id": f"{lang}/{faq['id']}",
-                         "title": faq[f"question_{lang}"], "url": url, "language": lang,
+                         "title": faq[f"question_{lang}"], "url": urls[lang], "language": lang,
                          "text": faq[f"answer_{lang}"]})
+        for lang in ask_langs:
             items.append({"id": f"relay:{lang}:{faq['id']}", "lang": lang, "group": "answerable",
-                          "question": faq[f"question_{lang}"], "gold": [doc_key(url)]})
+                          "question": faq[f"question_{lang}"],
+                          "gold": [doc_key(u) for u in urls.values()]})
     for page in ots:
-        for lang in ("en", "nl"):
-            url = f"https://docs.onetimesecret.com/{lang}/{page['path']}"
+        urls = {lang: f"https://docs.onetimesecret.com/{lang}/{page['path']}"
+                for lang in index_langs}
+        for lang in index_langs:
             docs.append({"source": "onetimesecret", "doc_id": f"{lang}/{page['path']}",
-                         "title": page[f"title_{lang}"], "url": url, "language": lang,
+                         "title": page[f"title_{lang}"], "url": urls[lang], "language": lang,
                          "text": page[f"markdown_{lang}"]})
+        for lang in ask_langs:
             items.append({"id": f"ots:{lang}:{page['path']}", "lang": lang,
                           "group": "answerable", "question": page[f"title_{lang}"],
-                          "gold": [url]})
+                          "gold": list(urls.values())})
     build_index(docs, data_dir / "indexed.txt", "help corpora en+nl")
     if limit:
         items = stratified(items, "group", limit)
@@ -286,7 +311,8 @@ def main(argv: Iterable[str] | None = None) -> int:
                         help="MTRAG-UN dev tasks (stratified; 0 = all 203)")
     parser.add_argument("--pool", type=int, default=0,
                         help="MTRAG-UN passages indexed (gold of the tasks + distractors; 0 = all)")
-    parser.add_argument("--sets", default="mtrag,help", help="comma list: mtrag,help")
+    parser.add_argument("--sets", default="mtrag,help,cross",
+                        help="comma list: mtrag,help,cross (cross: nl questions, en pages only)")
     parser.add_argument("--gnome-pages", type=int, default=100,
                         help="GNOME pages in the help index (0 = all 296; embedding is the cost)")
     parser.add_argument("--json", type=Path, help="write summaries and per-question rows here")
@@ -297,7 +323,9 @@ def main(argv: Iterable[str] | None = None) -> int:
 
     configure_logging()
     sets = {"mtrag": lambda d, n: mtrag(d, n, args.pool),
-            "help": lambda d, n: help_corpora(d, n, args.gnome_pages)}
+            "help": lambda d, n: help_corpora(d, n, args.gnome_pages),
+            "cross": lambda d, n: run_items(cross_items(d, n, args.gnome_pages),
+                                            "nl questions, en pages")}
     report: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     for name in args.sets.split(","):
@@ -305,7 +333,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             subdir = f"mtrag-{args.mtrag_tasks}-{args.pool}"
             results = sets[name](args.data_dir / subdir, args.mtrag_tasks or None)
         else:
-            subdir = f"help-{args.gnome_pages}"
+            subdir = f"{name}-{args.gnome_pages}"
             results = sets[name](args.data_dir / subdir, args.limit)
         rows.extend({**r, "set": name} for r in results)
         report[name] = summarise(results)

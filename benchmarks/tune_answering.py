@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from eval_answers import EXPECTED_GROUP, help_items, mtrag_items  # noqa: E402
+from eval_answers import EXPECTED_GROUP, cross_items, help_items, mtrag_items  # noqa: E402
 
 GRID = {
     "evidence": ["vector"],
@@ -69,7 +69,7 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--mtrag-tasks", type=int, default=0, help="as in eval_answers.py")
     parser.add_argument("--pool", type=int, default=0, help="as in eval_answers.py")
-    parser.add_argument("--sets", default="mtrag,help", help="comma list: mtrag,help")
+    parser.add_argument("--sets", default="mtrag,help,cross", help="comma list: mtrag,help,cross")
     parser.add_argument("--sweep", default="",
                         help='sweep only these, the rest as committed: "title_tie_margin=0,0.05"')
     parser.add_argument("--require", default="ANSWERABLE=0.7,UNANSWERABLE=0.6",
@@ -84,6 +84,8 @@ def main() -> int:
                                      args.mtrag_tasks or None, args.pool),
         "help": lambda: help_items(args.data_dir / f"help-{args.gnome_pages}", None,
                                    args.gnome_pages),
+        "cross": lambda: cross_items(args.data_dir / f"cross-{args.gnome_pages}", None,
+                                     args.gnome_pages),
     }
     sets = {name: collect(loaders[name](), name) for name in args.sets.split(",")}
     grid = GRID

@@ -20,6 +20,7 @@ class AnswerConfig:
 
     evidence: str = "vector"  # "fused" score or the "vector" (semantic) score for relevance
     min_score: float = 0.60
+    cross_language_min_score: float = 0.60  # min_score when the best hit is in another language
     min_coverage: float = 0.60
     low_coverage_score: float = 0.80
     ambiguity_margin: float = 0.005

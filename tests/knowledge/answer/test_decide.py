@@ -198,3 +198,16 @@ def test_a_one_word_remark_with_nothing_relevant_is_asked_about_not_handed_off(c
         assert (v.kind, v.reason) == ("clarify", "too_little_to_go_on"), text
     v = decide("Do you sell gift cards?", nothing, language="en", config=config)
     assert (v.kind, v.reason) == ("handoff", "no_relevant_content")
+
+
+def test_content_in_another_language_has_its_own_floor(config):
+    from dataclasses import replace
+
+    hits = [make_hit("Reset your password", PASSWORD_EN, 0.28)]  # below min_score 0.3
+    question = "Hoe stel ik mijn wachtwoord opnieuw in?"
+    assert decide(question, hits, language="nl", config=config).kind == "handoff"
+    lower = replace(config, cross_language_min_score=0.25)
+    assert decide(question, hits, language="nl", config=lower).kind == "answer"
+    # same-language content keeps the ordinary floor
+    nl = [make_hit("Wachtwoord", "Klik op Wachtwoord vergeten.", 0.28, lang="nl")]
+    assert decide(question, nl, language="nl", config=lower).kind == "handoff"
