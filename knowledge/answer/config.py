@@ -27,6 +27,8 @@ class AnswerConfig:
     ambiguity_min_score: float = 0.80
     title_tie_margin: float = 0.0  # 0 = off; see decide.title_ties
     unnamed_categories: bool = True  # clarify "the actor", "the country" when never named
+    fallback_languages: tuple[str, ...] = ("en",)  # content languages to quote, in order, when
+    # nothing relevant is in the visitor's language
     max_options: int = 3
     max_clarifications: int = 2
     max_passages: int = 2
@@ -40,6 +42,8 @@ class AnswerConfig:
         unknown = set(data) - set(known)
         if unknown:
             raise ValueError(f"unknown answering settings: {sorted(unknown)}")
+        if "fallback_languages" in data:
+            data = {**data, "fallback_languages": tuple(data["fallback_languages"] or ())}
         config = cls(**data)
         if config.evidence not in ("fused", "vector"):
             raise ValueError("answering: evidence must be 'fused' or 'vector'")

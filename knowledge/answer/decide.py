@@ -89,6 +89,21 @@ def title_ties(terms: list[str], topics: list[SearchHit], config: AnswerConfig) 
             and relevance(h, config) >= config.min_score and ties(h)][: config.max_options]
 
 
+def primary_hit(hits: list[SearchHit], language: str, config: AnswerConfig,
+                floor: float) -> SearchHit:
+    """The passage the answer is built on: relevant content in the visitor's language wins over
+    a better-ranked translation; without it, the operator's `fallback_languages` (English by
+    default: a French visitor reads an English page more easily than a Dutch one) before
+    whatever ranked first."""
+    for lang in (language, *config.fallback_languages):
+        limit = config.min_score if lang == language else floor
+        found = next((h for h in hits if h.chunk.language == lang
+                      and relevance(h, config) >= limit), None)
+        if found is not None:
+            return found
+    return hits[0]
+
+
 def relevance(hit: SearchHit, config: AnswerConfig) -> float:
     """How relevant the best hit is on an absolute scale (see `evidence` in answering.yml).
 
@@ -193,9 +208,7 @@ def decide(
             return clarify_or_handoff("still_unclear")
         return Verdict("handoff", confidence, "not_covered", tuple(hits), coverage=cov)
 
-    # content in the visitor's language wins when it is relevant too (often the translation)
-    primary = next((h for h in hits if h.chunk.language == language
-                    and relevance(h, config) >= config.min_score), hits[0])
+    primary = primary_hit(hits, language, config, floor)
     best_topic = topic_of(primary).strip().lower()
     used = [h for h in hits if topic_of(h).strip().lower() == best_topic]
     return Verdict("answer", confidence, "grounded", tuple(used[: config.max_passages] or hits[:1]),

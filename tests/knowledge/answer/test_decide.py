@@ -211,3 +211,24 @@ def test_content_in_another_language_has_its_own_floor(config):
     # same-language content keeps the ordinary floor
     nl = [make_hit("Wachtwoord", "Klik op Wachtwoord vergeten.", 0.28, lang="nl")]
     assert decide(question, nl, language="nl", config=lower).kind == "handoff"
+
+
+def test_without_content_in_the_visitors_language_the_fallback_language_is_quoted(config):
+    from dataclasses import replace
+
+    from .conftest import PASSWORD_NL
+
+    hits = [make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.6, lang="nl"),
+            make_hit("Reset your password", PASSWORD_EN, 0.5)]
+    question = "Comment réinitialiser mon mot de passe ?"
+    v = decide(question, hits, language="fr", config=config)
+    assert [h.chunk.language for h in v.hits] == ["en"]
+    v = decide(question, hits, language="fr", config=replace(config, fallback_languages=()))
+    assert [h.chunk.language for h in v.hits] == ["nl"]  # the best match
+
+
+def test_fallback_languages_from_yaml_are_a_tuple():
+    from knowledge.answer.config import AnswerConfig
+
+    assert AnswerConfig.from_mapping({"fallback_languages": ["en", "de"]}).fallback_languages == (
+        "en", "de")
