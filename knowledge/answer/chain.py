@@ -143,8 +143,7 @@ def answer_question(
     # step 2: retrieval
     hits = retrieve(build_query(full, history, language), language)
     if chosen:
-        picked = [h for h in hits if topic_of(h).strip().lower() == chosen.strip().lower()]
-        hits = picked or hits
+        hits = _within_topic(hits, chosen, pending, history, language, retrieve)
     # step 3: decision
     verdict = decide(full, hits, language=language, config=config, clarifications=clarifications,
                      history_text=history_text, chosen_topic=bool(chosen))
@@ -157,5 +156,21 @@ def answer_question(
     if verdict.kind == "clarify":
         return Answer("clarify", _clarify_text(verdict, language), language, verdict.confidence,
                       (), verdict.options, verdict.reason, verdict.hits, verdict.referent)
-    return compose_answer(full, verdict, language=language, profile=profile, config=config,
+    # a button's words name the topic; what to quote from it is what the visitor asked
+    asked = pending if chosen and pending else full
+    return compose_answer(asked, verdict, language=language, profile=profile, config=config,
                           history=history, composer=composer, chat_model=chat_model)
+
+
+def _within_topic(hits: list[SearchHit], chosen: str, pending: str | None,
+                  history: Sequence[Turn], language: str, retrieve: Retriever) -> list[SearchHit]:
+    """The chosen topic's passages, ranked by the pending question rather than by the button's
+    title ("How do I cancel?" + "Cancel or change an order" should quote the cancelling part)."""
+    key = chosen.strip().lower()
+    picked = [h for h in hits if topic_of(h).strip().lower() == key]
+    if pending and picked:
+        again = [h for h in retrieve(build_query(pending, history, language), language)
+                 if topic_of(h).strip().lower() == key]
+        if again:
+            return again
+    return picked or hits

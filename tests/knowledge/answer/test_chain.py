@@ -93,3 +93,30 @@ def test_a_clarification_names_the_unnamed_thing_for_show_why(config, profile):
     assert (ans.kind, ans.referent) == ("clarify", "actor")
     assert ans.to_dict()["referent"] == "actor"
     assert "referent" not in Answer("answer", "x", "en", 1.0).to_dict()
+
+
+def test_a_chosen_topic_is_quoted_where_it_answers_the_pending_question(config, profile):
+    def sections(cancel_score, change_score):
+        return sorted([
+            make_hit("Cancel or change an order", "Click Cancel order to cancel it.",
+                     cancel_score, url="https://help.example.com/en/orders#cancel", doc="orders"),
+            make_hit("Cancel or change an order", "Change the address under My orders.",
+                     change_score, url="https://help.example.com/en/orders#change", doc="orders"),
+        ], key=lambda h: -h.score)
+
+    calls: list[str] = []
+
+    def retrieve(query, language):
+        calls.append(query)
+        # the button's title ranks the change section first; the visitor asked to cancel
+        return sections(0.5, 0.6) if "change" in query.lower() else sections(0.6, 0.4)
+
+    ans = answer_question("Cancel or change an order", language="en", pending="How do I cancel?",
+                          clarifications=1, chosen="Cancel or change an order",
+                          retrieve=retrieve, composer="extractive", config=config,
+                          profile=profile)
+    assert ans.kind == "answer"
+    quoted = ans.text.split("\n\n", 1)[1]
+    assert quoted.startswith("Click Cancel order")
+    assert ans.sources[0].url.endswith("#cancel")
+    assert calls[-1] == "How do I cancel?"
