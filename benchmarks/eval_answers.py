@@ -225,12 +225,16 @@ def cross_items(data_dir: Path, limit: int | None, gnome_pages: int = 0) -> list
     (same texts), so this costs no embedding when the help set ran first.
     """
     shared = data_dir.parent / f"help-{gnome_pages}" / "cache" / "embeddings.sqlite"
+    before = os.environ.get("CUSTOMER_AGENT_EMBEDDING_CACHE")
     if shared.exists():
         os.environ["CUSTOMER_AGENT_EMBEDDING_CACHE"] = str(shared)
     try:
         return help_items(data_dir, limit, gnome_pages, index_langs=("en",), ask_langs=("nl",))
     finally:
-        os.environ.pop("CUSTOMER_AGENT_EMBEDDING_CACHE", None)
+        if before is None:
+            os.environ.pop("CUSTOMER_AGENT_EMBEDDING_CACHE", None)
+        else:
+            os.environ["CUSTOMER_AGENT_EMBEDDING_CACHE"] = before
 
 
 def help_items(data_dir: Path, limit: int | None, gnome_pages: int = 0,

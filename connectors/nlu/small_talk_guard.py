@@ -144,12 +144,12 @@ class SmallTalkGuard(GraphComponent, IntentClassifier):
                                 self._prefixes[name], self._prefix)
             if share >= float(self._config["min_known_share"]):
                 continue
-            self._relabel(message, name, share)
+            confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+            self._relabel(message, name, share, confidence)
         return messages
 
-    def _relabel(self, message: Message, name: str, share: float) -> None:
+    def _relabel(self, message: Message, name: str, share: float, confidence: float) -> None:
         question = str(self._config["question_intent"])
-        confidence = float((message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         log.debug("small talk re-labelled as a question",
                   extra={"intent": name, "known_share": round(share, 2)})
         message.set(INTENT, {INTENT_NAME_KEY: question, PREDICTED_CONFIDENCE_KEY: confidence},

@@ -13,7 +13,7 @@ from typing import Literal
 
 from knowledge.answer import extractive, generative, templates
 from knowledge.answer.config import AnswerConfig, get_answer_config
-from knowledge.answer.decide import Verdict, decide, topic_of
+from knowledge.answer.decide import Verdict, decide, same_topic
 from knowledge.answer.guardrails import mask
 from knowledge.answer.terms import key_terms
 from knowledge.profile import Profile, get_profile
@@ -140,10 +140,9 @@ def answer_question(
     full = f"{pending} {chosen or question}".strip() if pending else question
     if pending:
         history_text = f"{history_text} {pending} {question}"
-    # step 2: retrieval
-    hits = retrieve(build_query(full, history, language), language)
-    if chosen:
-        hits = _within_topic(hits, chosen, pending, history, language, retrieve)
+    # step 2: retrieval (after a topic button: that topic, ranked by what the visitor asked)
+    hits = _within_topic(chosen, pending, full, history, language, retrieve) if chosen else (
+        retrieve(build_query(full, history, language), language))
     # step 3: decision
     verdict = decide(full, hits, language=language, config=config, clarifications=clarifications,
                      history_text=history_text, chosen_topic=bool(chosen))
@@ -162,15 +161,15 @@ def answer_question(
                           history=history, composer=composer, chat_model=chat_model)
 
 
-def _within_topic(hits: list[SearchHit], chosen: str, pending: str | None,
-                  history: Sequence[Turn], language: str, retrieve: Retriever) -> list[SearchHit]:
+def _within_topic(chosen: str, pending: str | None, full: str, history: Sequence[Turn],
+                  language: str, retrieve: Retriever) -> list[SearchHit]:
     """The chosen topic's passages, ranked by the pending question rather than by the button's
-    title ("How do I cancel?" + "Cancel or change an order" should quote the cancelling part)."""
-    key = chosen.strip().lower()
-    picked = [h for h in hits if topic_of(h).strip().lower() == key]
-    if pending and picked:
-        again = [h for h in retrieve(build_query(pending, history, language), language)
-                 if topic_of(h).strip().lower() == key]
-        if again:
-            return again
-    return picked or hits
+    title ("How do I cancel?" + "Cancel or change an order" should quote the cancelling part);
+    the question with the title finds the topic when the pending question alone does not."""
+    if pending:
+        picked = [h for h in retrieve(build_query(pending, history, language), language)
+                  if same_topic(h, chosen)]
+        if picked:
+            return picked
+    hits = retrieve(build_query(full, history, language), language)
+    return [h for h in hits if same_topic(h, chosen)] or hits

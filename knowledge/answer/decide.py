@@ -56,11 +56,20 @@ def topic_of(hit: SearchHit) -> str:
     return c.title or (c.heading_path[0] if c.heading_path else c.doc_id)
 
 
+def _key(topic: str) -> str:
+    return topic.strip().lower()
+
+
+def same_topic(hit: SearchHit, topic: str) -> bool:
+    """Whether `hit` is about `topic` (a title as shown on a button), case and spaces aside."""
+    return _key(topic_of(hit)) == _key(topic)
+
+
 def distinct_topics(hits: list[SearchHit]) -> list[SearchHit]:
     """Best hit per topic, in score order."""
     seen: dict[str, SearchHit] = {}
     for hit in hits:
-        seen.setdefault(topic_of(hit).strip().lower(), hit)
+        seen.setdefault(_key(topic_of(hit)), hit)
     return list(seen.values())
 
 
@@ -209,7 +218,7 @@ def decide(
         return Verdict("handoff", confidence, "not_covered", tuple(hits), coverage=cov)
 
     primary = primary_hit(hits, language, config, floor)
-    best_topic = topic_of(primary).strip().lower()
-    used = [h for h in hits if topic_of(h).strip().lower() == best_topic]
+    best_topic = topic_of(primary)
+    used = [h for h in hits if same_topic(h, best_topic)]
     return Verdict("answer", confidence, "grounded", tuple(used[: config.max_passages] or hits[:1]),
                    coverage=cov)
