@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -101,12 +102,16 @@ def index_gnome(env: dict[str, str]) -> None:
                 )
                 (docs / lang / f"{row['id']}.md").write_text(front + body, encoding="utf-8")
     agent_py = ROOT / ".venv" / "bin" / "customer-agent"
-    subprocess.run(
+    added = subprocess.run(
         [str(agent_py), "sources", "add", str(docs), "--name", "gnome"],
         cwd=ROOT,
         env=env,
-        check=True,
+        capture_output=True,
+        text=True,
     )
+    if added.returncode != 0 and "already registered" not in added.stderr:  # a rerun: just sync
+        sys.stderr.write(added.stderr)
+        raise SystemExit("could not add the GNOME source")
     subprocess.run([str(agent_py), "sync", "--source", "gnome"], cwd=ROOT, env=env, check=True)
 
 
@@ -132,6 +137,9 @@ def main() -> int:
                 questions = gnome_questions(args.n)
             url = f"{stack.rasa_url}/webhooks/rest/webhook"
             rows = []
+            # fresh conversations every run: a kept --data-dir keeps its tracker store, and
+            # senders reused across runs would make every run's trackers longer than the last
+            run = uuid.uuid4().hex[:8]
             with httpx.Client(timeout=60) as client:
                 client.post(url, json={"sender": "warmup", "message": questions[0]})
                 for kind, pool in (("small talk", SMALL_TALK), ("question", questions)):
@@ -141,7 +149,8 @@ def main() -> int:
                     ):
                         t0 = time.perf_counter()
                         resp = client.post(
-                            url, json={"sender": f"bench-{kind}-{i % 20}", "message": text[:4000]}
+                            url, json={"sender": f"bench-{run}-{kind}-{i % 20}",
+                                  "message": text[:4000]}
                         )
                         lat.append((time.perf_counter() - t0) * 1000)
                         resp.raise_for_status()
