@@ -43,7 +43,10 @@ class AnswerConfig:
         if unknown:
             raise ValueError(f"unknown answering settings: {sorted(unknown)}")
         if "fallback_languages" in data:
-            data = {**data, "fallback_languages": tuple(data["fallback_languages"] or ())}
+            langs = data["fallback_languages"] or ()
+            if isinstance(langs, str):  # "fallback_languages: en" means one language, not "e", "n"
+                langs = (langs,)
+            data = {**data, "fallback_languages": tuple(str(x) for x in langs)}
         config = cls(**data)
         if config.evidence not in ("fused", "vector"):
             raise ValueError("answering: evidence must be 'fused' or 'vector'")

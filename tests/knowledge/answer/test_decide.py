@@ -232,3 +232,5 @@ def test_fallback_languages_from_yaml_are_a_tuple():
 
     assert AnswerConfig.from_mapping({"fallback_languages": ["en", "de"]}).fallback_languages == (
         "en", "de")
+    assert AnswerConfig.from_mapping({"fallback_languages": "en"}).fallback_languages == ("en",)
+    assert AnswerConfig.from_mapping({"fallback_languages": None}).fallback_languages == ()
