@@ -25,6 +25,7 @@ run: train
 
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 typecheck: setup
 	.venv/bin/mypy actions knowledge

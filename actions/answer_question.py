@@ -54,8 +54,14 @@ def session_history(tracker: Tracker, limit: int = HISTORY_TURNS) -> list[Turn]:
 def read_turn(tracker: Tracker) -> tuple[str, str | None]:
     """The visitor's text and, for a button press, the chosen topic."""
     latest = tracker.latest_message or {}
-    chosen = next((e.get("value") for e in latest.get("entities", [])
-                   if e.get("entity") == "option" and e.get("value")), None)
+    chosen = next(
+        (
+            e.get("value")
+            for e in latest.get("entities", [])
+            if e.get("entity") == "option" and e.get("value")
+        ),
+        None,
+    )
     text = str(latest.get("text") or "")
     if text.startswith("/"):
         text = str(chosen or "")
@@ -88,9 +94,13 @@ def _record(tracker: Tracker, answer: Answer, question: str) -> None:
 
     try:
         get_insights_store().record(
-            conversation_id=tracker.sender_id, channel=tracker.get_latest_input_channel() or "",
-            language=answer.language, kind=answer.kind, reason=answer.reason,
-            confidence=answer.confidence, question=question,
+            conversation_id=tracker.sender_id,
+            channel=tracker.get_latest_input_channel() or "",
+            language=answer.language,
+            kind=answer.kind,
+            reason=answer.reason,
+            confidence=answer.confidence,
+            question=question,
             sources=[s.url for s in answer.sources],
         )
     except Exception:
@@ -125,8 +135,13 @@ class ActionAnswerQuestion(Action):
         count = int(tracker.get_slot("clarification_count") or 0) if awaiting else 0
         try:
             answer = await asyncio.to_thread(
-                answer_question, text, language=language, history=session_history(tracker),
-                pending=pending, clarifications=count, chosen=chosen,
+                answer_question,
+                text,
+                language=language,
+                history=session_history(tracker),
+                pending=pending,
+                clarifications=count,
+                chosen=chosen,
             )
         except Exception:  # store down, bad index...: a person takes over, no trace to visitor
             log.exception("answer chain failed")
@@ -137,7 +152,8 @@ class ActionAnswerQuestion(Action):
         if answer.kind == "handoff":
             return handoff_events(answer.reason)
         dispatcher.utter_message(
-            text=answer.text, buttons=buttons(answer.options),
+            text=answer.text,
+            buttons=buttons(answer.options),
             json_message=payload(answer, show_why=get_settings().show_why),
         )
         if answer.kind == "clarify":

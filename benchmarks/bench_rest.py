@@ -149,8 +149,8 @@ def main() -> int:
                     ):
                         t0 = time.perf_counter()
                         resp = client.post(
-                            url, json={"sender": f"bench-{run}-{kind}-{i % 20}",
-                                  "message": text[:4000]}
+                            url,
+                            json={"sender": f"bench-{run}-{kind}-{i % 20}", "message": text[:4000]},
                         )
                         lat.append((time.perf_counter() - t0) * 1000)
                         resp.raise_for_status()

@@ -61,9 +61,14 @@ def chunker() -> Callable[[dict, str], list[Chunk]]:
     def chunks(page: dict, lang: str) -> list[Chunk]:
         url = f"https://help.gnome.org/users/gnome-help/stable/{page['id']}.html.{lang}"
         if chunk_document is not None:
-            doc = make_document(source=SOURCE, doc_id=f"{page['id']}.{lang}",
-                                title=page[f"title_{lang}"], url=url,
-                                text=page[f"markdown_{lang}"], language=lang)  # fmt: skip
+            doc = make_document(
+                source=SOURCE,
+                doc_id=f"{page['id']}.{lang}",
+                title=page[f"title_{lang}"],
+                url=url,
+                text=page[f"markdown_{lang}"],
+                language=lang,
+            )
             return chunk_document(doc)
         out, buf = [], ""
         for para in page[f"markdown_{lang}"].split("\n\n"):
@@ -72,9 +77,20 @@ def chunker() -> Callable[[dict, str], list[Chunk]]:
                 buf = ""
             buf = f"{buf}\n\n{para}".strip()
         out.append(buf)
-        return [Chunk(id=f"{page['id']}.{lang}#{i}", source=SOURCE, doc_id=f"{page['id']}.{lang}",
-                      title=page[f"title_{lang}"], url=url, language=lang, heading_path=(),
-                      text=t, content_hash=str(hash(t))) for i, t in enumerate(out)]  # fmt: skip
+        return [
+            Chunk(
+                id=f"{page['id']}.{lang}#{i}",
+                source=SOURCE,
+                doc_id=f"{page['id']}.{lang}",
+                title=page[f"title_{lang}"],
+                url=url,
+                language=lang,
+                heading_path=(),
+                text=t,
+                content_hash=str(hash(t)),
+            )
+            for i, t in enumerate(out)
+        ]
 
     return chunks
 
@@ -185,27 +201,42 @@ def main() -> int:
                 m = metrics(run_queries(store, dev, directions["nl->en"], "hybrid"))
                 print(f"  cross={cross:.2f}  nl->en R@1 {m['R@1']:.3f} MRR {m['MRR']:.3f}")
             store.cross_weight = args.cross if args.cross is not None else default_cross
-        jobs = [(split, name, method) for split in ("dev", "test") for name in directions
-                for method in ("bm25", "vector", "hybrid")]  # fmt: skip
+        jobs = [
+            (split, name, method)
+            for split in ("dev", "test")
+            for name in directions
+            for method in ("bm25", "vector", "hybrid")
+        ]
         for split, name, method in tqdm(jobs, desc="queries", unit="run"):
             lat = latencies if method == "hybrid" else None
-            ranks = run_queries(store, dev if split == "dev" else test, directions[name], method,
-                                args.alpha, latencies=lat)  # fmt: skip
+            ranks = run_queries(
+                store,
+                dev if split == "dev" else test,
+                directions[name],
+                method,
+                args.alpha,
+                latencies=lat,
+            )
             results.setdefault(split, {}).setdefault(name, {})[method] = metrics(ranks)
             results[split][name]["n"] = len(ranks)
         store.close()
 
     lat_ms = sorted(x * 1000 for x in latencies)
     figures = {
-        "pages": len(pages), "documents": len(docs), "chunks": written,
-        "ingest_s": round(ingest_s, 1), "docs_per_s": round(len(docs) / ingest_s, 2),
-        "chunks_per_s": round(written / ingest_s, 2), "index_mb": round(size / 1e6, 2),
-        "resync_s": round(resync_s, 2), "resync_ratio": round(resync_s / ingest_s, 4),
+        "pages": len(pages),
+        "documents": len(docs),
+        "chunks": written,
+        "ingest_s": round(ingest_s, 1),
+        "docs_per_s": round(len(docs) / ingest_s, 2),
+        "chunks_per_s": round(written / ingest_s, 2),
+        "index_mb": round(size / 1e6, 2),
+        "resync_s": round(resync_s, 2),
+        "resync_ratio": round(resync_s / ingest_s, 4),
         "resync_written": rewritten,
         "search_p50_ms": round(statistics.median(lat_ms), 1),
         "search_p95_ms": round(lat_ms[int(0.95 * (len(lat_ms) - 1))], 1),
         "quality": results,
-    }  # fmt: skip
+    }
     print(f"\npages {len(pages)} ({len(docs)} documents en+nl), chunks {written}")
     print(
         f"ingest {ingest_s:.1f} s: {figures['docs_per_s']} documents/s, "
@@ -215,14 +246,18 @@ def main() -> int:
         f"re-sync unchanged: {resync_s:.2f} s ({100 * resync_s / ingest_s:.2f}% of first ingest),"
         f" {rewritten} chunks rewritten"
     )
-    print(f"search k=10 (hybrid): p50 {figures['search_p50_ms']} ms, "
-          f"p95 {figures['search_p95_ms']} ms over {len(lat_ms)} queries")  # fmt: skip
+    print(
+        f"search k=10 (hybrid): p50 {figures['search_p50_ms']} ms, "
+        f"p95 {figures['search_p95_ms']} ms over {len(lat_ms)} queries"
+    )
     for split in ("dev", "test"):
         print(f"\n{split} half: page-level Recall@1 / Recall@5 / MRR@10")
         print(f"  {'direction':<8} {'n':>4}  {'BM25':^20}  {'vector':^20}  {'hybrid':^20}")
         for name, row in results[split].items():
-            cells = "  ".join(f"{row[m]['R@1']:.3f} {row[m]['R@5']:.3f} {row[m]['MRR']:.3f}"
-                              for m in ("bm25", "vector", "hybrid"))  # fmt: skip
+            cells = "  ".join(
+                f"{row[m]['R@1']:.3f} {row[m]['R@5']:.3f} {row[m]['MRR']:.3f}"
+                for m in ("bm25", "vector", "hybrid")
+            )
             print(f"  {name:<8} {row['n']:>4}  {cells}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))

@@ -112,21 +112,30 @@ def run_items(items: list[dict[str, Any]], desc: str) -> list[dict[str, Any]]:
 
     out = []
     for item in tqdm(items, desc=desc, unit="q"):
-        history = [Turn("user" if t["role"] == "user" else "agent", t["text"])
-                   for t in item.get("history", [])]
+        history = [
+            Turn("user" if t["role"] == "user" else "agent", t["text"])
+            for t in item.get("history", [])
+        ]
         start = time.perf_counter()
-        ans = answer_question(item["question"], language=item["lang"], history=history,
-                              composer="extractive")
+        ans = answer_question(
+            item["question"], language=item["lang"], history=history, composer="extractive"
+        )
         latency = (time.perf_counter() - start) * 1000
         body = ans.text.split("\n\n", 1)[-1] if ans.kind == "answer" else ans.text
         body = body if len(_NO_LANGUAGE.sub("", body).strip()) > 20 else ans.text
-        out.append({**item, "kind": ans.kind, "reason": ans.reason,
-                    "confidence": ans.confidence,
-                    "cited": [doc_key(s.url) for s in ans.sources],
-                    "reply_lang": reply_language(body, item["lang"]),
-                    "question_lang": reply_language(item["question"], item["lang"]),
-                    "framing_lang": reply_language(ans.text.split("\n", 1)[0], item["lang"]),
-                    "latency_ms": latency})
+        out.append(
+            {
+                **item,
+                "kind": ans.kind,
+                "reason": ans.reason,
+                "confidence": ans.confidence,
+                "cited": [doc_key(s.url) for s in ans.sources],
+                "reply_lang": reply_language(body, item["lang"]),
+                "question_lang": reply_language(item["question"], item["lang"]),
+                "framing_lang": reply_language(ans.text.split("\n", 1)[0], item["lang"]),
+                "latency_ms": latency,
+            }
+        )
     return out
 
 
@@ -134,9 +143,14 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     confusion: dict[str, Counter[str]] = defaultdict(Counter)
     for r in results:
         confusion[r["group"]][r["kind"]] += 1
-    per_group = {g: {"n": sum(c.values()), **{k: c[k] for k in KINDS},
-                     "correct": round(c[EXPECTED_GROUP[g]] / max(1, sum(c.values())), 3)}
-                 for g, c in confusion.items()}
+    per_group = {
+        g: {
+            "n": sum(c.values()),
+            **{k: c[k] for k in KINDS},
+            "correct": round(c[EXPECTED_GROUP[g]] / max(1, sum(c.values())), 3),
+        }
+        for g, c in confusion.items()
+    }
     answered = [r for r in results if r["kind"] == "answer" and r["gold"]]
     cited = sum(len(r["cited"]) for r in answered)
     relevant = sum(len(set(r["cited"]) & set(r["gold"])) for r in answered)
@@ -160,17 +174,24 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
         "cited_precision": round(relevant / cited, 3) if cited else None,
         "answers_citing_a_gold_source": round(hit_any / len(answered), 3) if answered else None,
         "reply_language_match": {k: round(sum(v) / len(v), 3) for k, v in by_lang.items()},
-        "answer_body_language_match": {k: round(sum(v) / len(v), 3)
-                                       for k, v in answers_lang.items()},
+        "answer_body_language_match": {
+            k: round(sum(v) / len(v), 3) for k, v in answers_lang.items()
+        },
         "questions_not_in_their_labelled_language": dict(mislabelled),
-        "latency_ms": {"p50": round(percentile(lat, 0.5), 1),
-                       "p95": round(percentile(lat, 0.95), 1)},
+        "latency_ms": {
+            "p50": round(percentile(lat, 0.5), 1),
+            "p95": round(percentile(lat, 0.95), 1),
+        },
     }
 
 
 EXPECTED_GROUP: dict[str, str] = {
-    "ANSWERABLE": "answer", "PARTIAL": "answer", "UNANSWERABLE": "handoff",
-    "UNDERSPECIFIED": "clarify", "answerable": "answer", "held_out": "handoff",
+    "ANSWERABLE": "answer",
+    "PARTIAL": "answer",
+    "UNANSWERABLE": "handoff",
+    "UNDERSPECIFIED": "clarify",
+    "answerable": "answer",
+    "held_out": "handoff",
 }
 
 
@@ -193,14 +214,30 @@ def mtrag_items(data_dir: Path, limit: int | None, pool_size: int = 0) -> list[d
         refs = {i for t in tasks for i in t["reference_passage_ids"]}
         others = [p for p in pool if p["id"] not in refs]
         pool = [p for p in pool if p["id"] in refs] + others[: max(0, pool_size - len(refs))]
-    docs = [{"source": f"mtrag-{p['domain']}", "doc_id": p["id"],
-             "title": p.get("title") or "", "url": f"mtrag:{p['id']}", "language": "en",
-             "text": p["text"]} for p in pool]
+    docs = [
+        {
+            "source": f"mtrag-{p['domain']}",
+            "doc_id": p["id"],
+            "title": p.get("title") or "",
+            "url": f"mtrag:{p['id']}",
+            "language": "en",
+            "text": p["text"],
+        }
+        for p in pool
+    ]
     print(f"mtrag-un: {len(tasks)} tasks, index of {len(docs)} pool passages", file=sys.stderr)
     build_index(docs, data_dir / "indexed.txt", "mtrag pool")
-    return [{"id": t["task_id"], "group": t["answerability"], "lang": "en",
-             "question": t["question"], "history": t["history"],
-             "gold": [f"mtrag:{i}" for i in t["reference_passage_ids"]]} for t in tasks]
+    return [
+        {
+            "id": t["task_id"],
+            "group": t["answerability"],
+            "lang": "en",
+            "question": t["question"],
+            "history": t["history"],
+            "gold": [f"mtrag:{i}" for i in t["reference_passage_ids"]],
+        }
+        for t in tasks
+    ]
 
 
 def stratified(rows: list[dict[str, Any]], key: str, limit: int) -> list[dict[str, Any]]:
@@ -237,9 +274,13 @@ def cross_items(data_dir: Path, limit: int | None, gnome_pages: int = 0) -> list
             os.environ["CUSTOMER_AGENT_EMBEDDING_CACHE"] = before
 
 
-def help_items(data_dir: Path, limit: int | None, gnome_pages: int = 0,
-               index_langs: tuple[str, ...] = ("en", "nl"),
-               ask_langs: tuple[str, ...] = ("en", "nl")) -> list[dict[str, Any]]:
+def help_items(
+    data_dir: Path,
+    limit: int | None,
+    gnome_pages: int = 0,
+    index_langs: tuple[str, ...] = ("en", "nl"),
+    ask_langs: tuple[str, ...] = ("en", "nl"),
+) -> list[dict[str, Any]]:
     """Help-centre questions in `ask_langs` over an index of the pages in `index_langs`.
 
     A question's gold is its page in every indexed language (built on first use).
@@ -257,35 +298,75 @@ def help_items(data_dir: Path, limit: int | None, gnome_pages: int = 0,
         urls = {lang: f"https://help.gnome.org/{lang}/{page['id']}" for lang in index_langs}
         for lang in index_langs:
             if not held_out:
-                docs.append({"source": "gnome-help", "doc_id": f"{lang}/{page['id']}",
-                             "title": page[f"title_{lang}"], "url": urls[lang],
-                             "language": lang, "text": page[f"markdown_{lang}"]})
+                docs.append(
+                    {
+                        "source": "gnome-help",
+                        "doc_id": f"{lang}/{page['id']}",
+                        "title": page[f"title_{lang}"],
+                        "url": urls[lang],
+                        "language": lang,
+                        "text": page[f"markdown_{lang}"],
+                    }
+                )
         for lang in ask_langs:
             question = page.get(f"desc_{lang}") or page[f"title_{lang}"]
-            items.append({"id": f"gnome:{lang}:{page['id']}", "lang": lang,
-                          "group": "held_out" if held_out else "answerable",
-                          "question": question, "gold": [] if held_out else list(urls.values())})
+            items.append(
+                {
+                    "id": f"gnome:{lang}:{page['id']}",
+                    "lang": lang,
+                    "group": "held_out" if held_out else "answerable",
+                    "question": question,
+                    "gold": [] if held_out else list(urls.values()),
+                }
+            )
     for faq in relay:
         urls = {lang: f"https://relay.firefox.com/{lang}/faq#{faq['id']}" for lang in index_langs}
         for lang in index_langs:
-            docs.append({"source": "relay-faq", "doc_id": f"{lang}/{faq['id']}",
-                         "title": faq[f"question_{lang}"], "url": urls[lang], "language": lang,
-                         "text": faq[f"answer_{lang}"]})
+            docs.append(
+                {
+                    "source": "relay-faq",
+                    "doc_id": f"{lang}/{faq['id']}",
+                    "title": faq[f"question_{lang}"],
+                    "url": urls[lang],
+                    "language": lang,
+                    "text": faq[f"answer_{lang}"],
+                }
+            )
         for lang in ask_langs:
-            items.append({"id": f"relay:{lang}:{faq['id']}", "lang": lang, "group": "answerable",
-                          "question": faq[f"question_{lang}"],
-                          "gold": [doc_key(u) for u in urls.values()]})
+            items.append(
+                {
+                    "id": f"relay:{lang}:{faq['id']}",
+                    "lang": lang,
+                    "group": "answerable",
+                    "question": faq[f"question_{lang}"],
+                    "gold": [doc_key(u) for u in urls.values()],
+                }
+            )
     for page in ots:
-        urls = {lang: f"https://docs.onetimesecret.com/{lang}/{page['path']}"
-                for lang in index_langs}
+        urls = {
+            lang: f"https://docs.onetimesecret.com/{lang}/{page['path']}" for lang in index_langs
+        }
         for lang in index_langs:
-            docs.append({"source": "onetimesecret", "doc_id": f"{lang}/{page['path']}",
-                         "title": page[f"title_{lang}"], "url": urls[lang], "language": lang,
-                         "text": page[f"markdown_{lang}"]})
+            docs.append(
+                {
+                    "source": "onetimesecret",
+                    "doc_id": f"{lang}/{page['path']}",
+                    "title": page[f"title_{lang}"],
+                    "url": urls[lang],
+                    "language": lang,
+                    "text": page[f"markdown_{lang}"],
+                }
+            )
         for lang in ask_langs:
-            items.append({"id": f"ots:{lang}:{page['path']}", "lang": lang,
-                          "group": "answerable", "question": page[f"title_{lang}"],
-                          "gold": list(urls.values())})
+            items.append(
+                {
+                    "id": f"ots:{lang}:{page['path']}",
+                    "lang": lang,
+                    "group": "answerable",
+                    "question": page[f"title_{lang}"],
+                    "gold": list(urls.values()),
+                }
+            )
     build_index(docs, data_dir / "indexed.txt", "help corpora en+nl")
     if limit:
         items = stratified(items, "group", limit)
@@ -296,14 +377,20 @@ def print_summary(name: str, s: dict[str, Any]) -> None:
     print(f"\n== {name}: {s['n']} questions, decision accuracy {s['decision_accuracy']:.1%}")
     print(f"{'expected':<16}{'n':>5}{'answer':>8}{'clarify':>8}{'handoff':>8}{'correct':>9}")
     for group, row in sorted(s["per_expected"].items()):
-        print(f"{group:<16}{row['n']:>5}{row['answer']:>8}{row['clarify']:>8}"
-              f"{row['handoff']:>8}{row['correct']:>9.1%}")
-    print(f"cited-source precision: {s['cited_precision']}  "
-          f"answers citing a gold source: {s['answers_citing_a_gold_source']}")
-    print(f"reply language match (framing): {s['reply_language_match']}  "
-          f"(answer bodies: {s['answer_body_language_match']}; questions not in their "
-          f"labelled language, left out of the body figure: "
-          f"{s['questions_not_in_their_labelled_language']})")
+        print(
+            f"{group:<16}{row['n']:>5}{row['answer']:>8}{row['clarify']:>8}"
+            f"{row['handoff']:>8}{row['correct']:>9.1%}"
+        )
+    print(
+        f"cited-source precision: {s['cited_precision']}  "
+        f"answers citing a gold source: {s['answers_citing_a_gold_source']}"
+    )
+    print(
+        f"reply language match (framing): {s['reply_language_match']}  "
+        f"(answer bodies: {s['answer_body_language_match']}; questions not in their "
+        f"labelled language, left out of the body figure: "
+        f"{s['questions_not_in_their_labelled_language']})"
+    )
     print(f"latency per turn: p50 {s['latency_ms']['p50']} ms, p95 {s['latency_ms']['p95']} ms")
 
 
@@ -311,14 +398,26 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "eval")
     parser.add_argument("--limit", type=int, default=None, help="questions per set (stratified)")
-    parser.add_argument("--mtrag-tasks", type=int, default=0,
-                        help="MTRAG-UN dev tasks (stratified; 0 = all 203)")
-    parser.add_argument("--pool", type=int, default=0,
-                        help="MTRAG-UN passages indexed (gold of the tasks + distractors; 0 = all)")
-    parser.add_argument("--sets", default="mtrag,help,cross",
-                        help="comma list: mtrag,help,cross (cross: nl questions, en pages only)")
-    parser.add_argument("--gnome-pages", type=int, default=100,
-                        help="GNOME pages in the help index (0 = all 296; embedding is the cost)")
+    parser.add_argument(
+        "--mtrag-tasks", type=int, default=0, help="MTRAG-UN dev tasks (stratified; 0 = all 203)"
+    )
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=0,
+        help="MTRAG-UN passages indexed (gold of the tasks + distractors; 0 = all)",
+    )
+    parser.add_argument(
+        "--sets",
+        default="mtrag,help,cross",
+        help="comma list: mtrag,help,cross (cross: nl questions, en pages only)",
+    )
+    parser.add_argument(
+        "--gnome-pages",
+        type=int,
+        default=100,
+        help="GNOME pages in the help index (0 = all 296; embedding is the cost)",
+    )
     parser.add_argument("--json", type=Path, help="write summaries and per-question rows here")
     parser.add_argument("--dump", type=Path, help="write per-question results (JSONL)")
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -326,10 +425,13 @@ def main(argv: Iterable[str] | None = None) -> int:
     from knowledge.logs import configure_logging
 
     configure_logging()
-    sets = {"mtrag": lambda d, n: mtrag(d, n, args.pool),
-            "help": lambda d, n: help_corpora(d, n, args.gnome_pages),
-            "cross": lambda d, n: run_items(cross_items(d, n, args.gnome_pages),
-                                            "nl questions, en pages")}
+    sets = {
+        "mtrag": lambda d, n: mtrag(d, n, args.pool),
+        "help": lambda d, n: help_corpora(d, n, args.gnome_pages),
+        "cross": lambda d, n: run_items(
+            cross_items(d, n, args.gnome_pages), "nl questions, en pages"
+        ),
+    }
     report: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     for name in args.sets.split(","):

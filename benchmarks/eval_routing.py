@@ -38,8 +38,12 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def questions() -> dict[str, list[str]]:
     """Questions per eval set: each one is for the chain (answer, clarify or hand off)."""
-    sets: dict[str, list[str]] = {"relay-faq": [], "gnome-help": [], "onetimesecret": [],
-                                  "mtrag-un": []}
+    sets: dict[str, list[str]] = {
+        "relay-faq": [],
+        "gnome-help": [],
+        "onetimesecret": [],
+        "mtrag-un": [],
+    }
     for d in read_jsonl(EVAL / "relay-faq" / "relay_faq_en_nl.jsonl"):
         sets["relay-faq"] += [d["question_en"], d["question_nl"]]
     for d in read_jsonl(EVAL / "gnome-help" / "gnome_help_en_nl.jsonl"):
@@ -71,9 +75,11 @@ def main() -> int:
     logging.disable(logging.WARNING)
     model = args.model or str(max((ROOT / "models").glob("*.tar.gz"), key=os.path.getmtime))
     sets = questions()
-    small = [line.rstrip("\n").split("\t") for line in
-             (ROOT / "benchmarks" / "data" / "smalltalk_heldout.tsv").open(encoding="utf-8")
-             if line.strip()]
+    small = [
+        line.rstrip("\n").split("\t")
+        for line in (ROOT / "benchmarks" / "data" / "smalltalk_heldout.tsv").open(encoding="utf-8")
+        if line.strip()
+    ]
     texts = [q for qs in sets.values() for q in qs] + [t for _, t in small]
     print(f"model {Path(model).name}: parsing {len(texts)} messages", file=sys.stderr)
     intents = asyncio.run(parse_all(model, texts))
@@ -81,7 +87,7 @@ def main() -> int:
     print(f"\n{'set':<15}{'n':>6}{'to chain':>10}  misrouted to")
     misrouted: list[tuple[str, str]] = []
     for name, qs in sets.items():
-        got = intents[i: i + len(qs)]
+        got = intents[i : i + len(qs)]
         i += len(qs)
         wrong = Counter(g for g in got if g not in TO_CHAIN)
         misrouted += [(g, q) for g, q in zip(got, qs, strict=True) if g not in TO_CHAIN]

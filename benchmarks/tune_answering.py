@@ -44,8 +44,10 @@ def collect(items: list[dict[str, Any]], desc: str) -> list[tuple[dict[str, Any]
     retrieve = default_retriever(8)
     out = []
     for item in tqdm(items, desc=f"retrieve {desc}"):
-        history = [Turn("user" if t["role"] == "user" else "agent", t["text"])
-                   for t in item.get("history", [])][-6:]
+        history = [
+            Turn("user" if t["role"] == "user" else "agent", t["text"])
+            for t in item.get("history", [])
+        ][-6:]
         hits = retrieve(build_query(item["question"], history, item["lang"]), item["lang"])
         out.append((item, hits, " ".join(t.text for t in history)))
     return out
@@ -56,8 +58,9 @@ def score(rows: list[Any], config: Any) -> dict[str, float]:
 
     per: dict[str, list[bool]] = defaultdict(list)
     for item, hits, history_text in rows:
-        v = decide(item["question"], hits, language=item["lang"], config=config,
-                   history_text=history_text)
+        v = decide(
+            item["question"], hits, language=item["lang"], config=config, history_text=history_text
+        )
         per[item["group"]].append(v.kind == EXPECTED_GROUP[item["group"]])
     return {g: sum(v) / len(v) for g, v in per.items()}
 
@@ -70,28 +73,41 @@ def main() -> int:
     parser.add_argument("--mtrag-tasks", type=int, default=0, help="as in eval_answers.py")
     parser.add_argument("--pool", type=int, default=0, help="as in eval_answers.py")
     parser.add_argument("--sets", default="mtrag,help,cross", help="comma list: mtrag,help,cross")
-    parser.add_argument("--sweep", default="",
-                        help='sweep only these, the rest as committed: "title_tie_margin=0,0.05"')
-    parser.add_argument("--require", default="ANSWERABLE=0.7,UNANSWERABLE=0.6",
-                        help="floors a setting must meet to rank (the issue's targets)")
+    parser.add_argument(
+        "--sweep",
+        default="",
+        help='sweep only these, the rest as committed: "title_tie_margin=0,0.05"',
+    )
+    parser.add_argument(
+        "--require",
+        default="ANSWERABLE=0.7,UNANSWERABLE=0.6",
+        help="floors a setting must meet to rank (the issue's targets)",
+    )
     args = parser.parse_args()
     floors = {g: float(v) for g, v in (kv.split("=") for kv in args.require.split(",") if kv)}
     from knowledge.answer.config import load_config
 
     base = load_config(ROOT / "bot" / "answering.yml")
     loaders = {
-        "mtrag": lambda: mtrag_items(args.data_dir / f"mtrag-{args.mtrag_tasks}-{args.pool}",
-                                     args.mtrag_tasks or None, args.pool),
-        "help": lambda: help_items(args.data_dir / f"help-{args.gnome_pages}", None,
-                                   args.gnome_pages),
-        "cross": lambda: cross_items(args.data_dir / f"cross-{args.gnome_pages}", None,
-                                     args.gnome_pages),
+        "mtrag": lambda: mtrag_items(
+            args.data_dir / f"mtrag-{args.mtrag_tasks}-{args.pool}",
+            args.mtrag_tasks or None,
+            args.pool,
+        ),
+        "help": lambda: help_items(
+            args.data_dir / f"help-{args.gnome_pages}", None, args.gnome_pages
+        ),
+        "cross": lambda: cross_items(
+            args.data_dir / f"cross-{args.gnome_pages}", None, args.gnome_pages
+        ),
     }
     sets = {name: collect(loaders[name](), name) for name in args.sets.split(",")}
     grid = GRID
     if args.sweep:
-        grid = {k: [type(getattr(base, k))(x) for x in v.split(",")]
-                for k, v in (kv.split("=") for kv in args.sweep.split(";"))}
+        grid = {
+            k: [type(getattr(base, k))(x) for x in v.split(",")]
+            for k, v in (kv.split("=") for kv in args.sweep.split(";"))
+        }
     results = []
     keys = list(grid)
     for values in itertools.product(*grid.values()):
@@ -104,8 +120,10 @@ def main() -> int:
     current = tuple(getattr(base, k) for k in keys)
     for meets, mean, values, per in [r for r in results if r[2] == current] + results[: args.top]:
         mark = ("*" if values == current else " ") + (" " if meets else "!")
-        cells = "  ".join(f"{n}: " + " ".join(f"{g[:6]}={v:.2f}" for g, v in sorted(p.items()))
-                          for n, p in per.items())
+        cells = "  ".join(
+            f"{n}: " + " ".join(f"{g[:6]}={v:.2f}" for g, v in sorted(p.items()))
+            for n, p in per.items()
+        )
         print(f"{mark}{mean:.3f} {dict(zip(keys, values, strict=True))}  {cells}")
     return 0
 

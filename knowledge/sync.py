@@ -142,9 +142,13 @@ def _from_response(source: Source, doc_id: str, res: FetchResult) -> _Item:
     fallback = res.final_url.rstrip("/").rsplit("/", 1)[-1] or res.final_url
     try:
         doc = document_from_bytes(
-            res.content, kind, source=source.name, doc_id=doc_id, url=doc_id,
+            res.content,
+            kind,
+            source=source.name,
+            doc_id=doc_id,
+            url=doc_id,
             fallback_title=fallback,
-        )  # fmt: skip
+        )
     except ExtractionError as exc:
         return _Item(doc_id, error=str(exc), etag=res.etag, last_modified=res.last_modified)
     return _Item(doc_id, doc=doc, etag=res.etag, last_modified=res.last_modified)
@@ -206,9 +210,12 @@ def _crawl_items(
             yield _Item(page.url, error=str(page.error), gone=page.error.gone)
         elif page.result is not None and page.result.not_modified:
             yield _Item(
-                page.url, unchanged=True, etag=page.result.etag,
-                last_modified=page.result.last_modified, links=page.links,
-            )  # fmt: skip
+                page.url,
+                unchanged=True,
+                etag=page.result.etag,
+                last_modified=page.result.last_modified,
+                links=page.links,
+            )
         elif page.result is not None:
             item = _from_response(source, page.url, page.result)
             item.links = page.links
@@ -277,15 +284,22 @@ class SyncEngine:
                 extra={"fields": {"source": source.name}},
             )
             self.store.delete(source.name, None)
-            known = {k: replace(r, indexed=False, chunk_count=0, fingerprint=None, etag=None,
-                                last_modified=None) for k, r in known.items()}  # fmt: skip
+            known = {
+                k: replace(
+                    r, indexed=False, chunk_count=0, fingerprint=None, etag=None, last_modified=None
+                )
+                for k, r in known.items()
+            }
         total = None
         if source.kind in ("file", "directory") and Path(source.location).exists():
             total = sum(1 for _ in iter_files(Path(source.location)))
         bar = tqdm(
-            total=total, desc=f"sync {source.name}", unit="doc", disable=not self.progress,
+            total=total,
+            desc=f"sync {source.name}",
+            unit="doc",
+            disable=not self.progress,
             leave=False,
-        )  # fmt: skip
+        )
         try:
             if source.kind in ("file", "directory"):
                 items: Iterable[_Item] = _file_items(source, known)
@@ -347,32 +361,56 @@ class SyncEngine:
                     report.removed += 1
                     base = replace(base, indexed=False, chunk_count=0, content_hash="")
                 self.registry.put_documents(
-                    [replace(base, error=item.error, links=item.links or base.links,
-                             synced_at=now_iso())]
-                )  # fmt: skip
+                    [
+                        replace(
+                            base,
+                            error=item.error,
+                            links=item.links or base.links,
+                            synced_at=now_iso(),
+                        )
+                    ]
+                )
                 continue
             if item.unchanged or (
-                item.doc is not None and was_indexed and prev is not None
-                and not prev.error and prev.content_hash == item.doc.content_hash
-            ):  # fmt: skip
+                item.doc is not None
+                and was_indexed
+                and prev is not None
+                and not prev.error
+                and prev.content_hash == item.doc.content_hash
+            ):
                 report.unchanged += 1
-                self.registry.put_documents([replace(
-                    base, error=None, synced_at=now_iso(),
-                    fingerprint=item.fingerprint or base.fingerprint,
-                    etag=item.etag or base.etag,
-                    last_modified=item.last_modified or base.last_modified,
-                    links=item.links or base.links,
-                )])  # fmt: skip
+                self.registry.put_documents(
+                    [
+                        replace(
+                            base,
+                            error=None,
+                            synced_at=now_iso(),
+                            fingerprint=item.fingerprint or base.fingerprint,
+                            etag=item.etag or base.etag,
+                            last_modified=item.last_modified or base.last_modified,
+                            links=item.links or base.links,
+                        )
+                    ]
+                )
                 continue
             doc = item.doc
             assert doc is not None
             chunks = chunk_document(doc, max_chars=self.max_chars)
             record = DocRecord(
-                source=source.name, doc_id=item.doc_id, url=doc.url, title=doc.title,
-                content_hash=doc.content_hash, fingerprint=item.fingerprint, etag=item.etag,
-                last_modified=item.last_modified, links=item.links, chunk_count=len(chunks),
-                indexed=True, error=None, synced_at=now_iso(),
-            )  # fmt: skip
+                source=source.name,
+                doc_id=item.doc_id,
+                url=doc.url,
+                title=doc.title,
+                content_hash=doc.content_hash,
+                fingerprint=item.fingerprint,
+                etag=item.etag,
+                last_modified=item.last_modified,
+                links=item.links,
+                chunk_count=len(chunks),
+                indexed=True,
+                error=None,
+                synced_at=now_iso(),
+            )
             if was_indexed:
                 report.updated += 1
             else:

@@ -69,7 +69,13 @@ class SmallTalkGuard(GraphComponent, IntentClassifier):
         return {
             "question_intent": "ask_question",
             "guarded_intents": [
-                "greet", "goodbye", "thank", "affirm", "deny", "chitchat", "request_human",
+                "greet",
+                "goodbye",
+                "thank",
+                "affirm",
+                "deny",
+                "chitchat",
+                "request_human",
             ],
             "min_known_share": 0.67,
             "prefix": 5,
@@ -140,8 +146,9 @@ class SmallTalkGuard(GraphComponent, IntentClassifier):
             name = intent.get(INTENT_NAME_KEY)
             if name not in self._vocab or not self._vocab[name]:
                 continue
-            share = known_share(message.get(TEXT) or "", self._vocab[name],
-                                self._prefixes[name], self._prefix)
+            share = known_share(
+                message.get(TEXT) or "", self._vocab[name], self._prefixes[name], self._prefix
+            )
             if share >= float(self._config["min_known_share"]):
                 continue
             confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
@@ -150,11 +157,17 @@ class SmallTalkGuard(GraphComponent, IntentClassifier):
 
     def _relabel(self, message: Message, name: str, share: float, confidence: float) -> None:
         question = str(self._config["question_intent"])
-        log.debug("small talk re-labelled as a question",
-                  extra={"intent": name, "known_share": round(share, 2)})
-        message.set(INTENT, {INTENT_NAME_KEY: question, PREDICTED_CONFIDENCE_KEY: confidence},
-                    add_to_output=True)
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                   if r.get(INTENT_NAME_KEY) != question]
+        log.debug(
+            "small talk re-labelled as a question",
+            extra={"intent": name, "known_share": round(share, 2)},
+        )
+        message.set(
+            INTENT,
+            {INTENT_NAME_KEY: question, PREDICTED_CONFIDENCE_KEY: confidence},
+            add_to_output=True,
+        )
+        ranking = [
+            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != question
+        ]
         ranking.insert(0, {INTENT_NAME_KEY: question, PREDICTED_CONFIDENCE_KEY: confidence})
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

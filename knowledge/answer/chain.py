@@ -24,8 +24,28 @@ log = logging.getLogger(__name__)
 Retriever = Callable[[str, str], list[SearchHit]]
 """(query, language) -> hits, best first."""
 
-_PRONOUNS = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "he", "she",
-             "het", "dit", "dat", "deze", "die", "hij", "zij", "ze", "er"}
+_PRONOUNS = {
+    "it",
+    "its",
+    "they",
+    "them",
+    "their",
+    "this",
+    "that",
+    "these",
+    "those",
+    "he",
+    "she",
+    "het",
+    "dit",
+    "dat",
+    "deze",
+    "die",
+    "hij",
+    "zij",
+    "ze",
+    "er",
+}
 
 
 def default_retriever(k: int) -> Retriever:
@@ -82,29 +102,80 @@ def compose_answer(
     if composer == "generative":
         try:
             gen = generative.compose(
-                question, verdict.hits, language=language, profile=profile, history=history,
+                question,
+                verdict.hits,
+                language=language,
+                profile=profile,
+                history=history,
                 model=chat_model,  # type: ignore[arg-type]
             )
             kind = gen.reply.decision
             if kind == "answer":
-                return Answer("answer", gen.reply.answer, language, verdict.confidence,
-                              extractive.source_refs(gen.used), (), "grounded:generative",
-                              verdict.hits)
+                return Answer(
+                    "answer",
+                    gen.reply.answer,
+                    language,
+                    verdict.confidence,
+                    extractive.source_refs(gen.used),
+                    (),
+                    "grounded:generative",
+                    verdict.hits,
+                )
             if kind == "clarify":
-                return Answer("clarify", gen.reply.answer, language, verdict.confidence, (), (),
-                              "llm_clarify", verdict.hits)
-            return Answer("handoff", _handoff_text("not_covered", language), language,
-                          verdict.confidence, (), (), "llm_not_covered", verdict.hits)
+                return Answer(
+                    "clarify",
+                    gen.reply.answer,
+                    language,
+                    verdict.confidence,
+                    (),
+                    (),
+                    "llm_clarify",
+                    verdict.hits,
+                )
+            return Answer(
+                "handoff",
+                _handoff_text("not_covered", language),
+                language,
+                verdict.confidence,
+                (),
+                (),
+                "llm_not_covered",
+                verdict.hits,
+            )
         except generative.ComposerError as exc:
-            log.warning("generative composer failed, using extractive",
-                        extra={"fields": {"error": str(exc)}})
-    out = extractive.compose(question, verdict.hits, language=language, profile=profile,
-                             max_passages=config.max_passages, max_units=config.max_sentences)
+            log.warning(
+                "generative composer failed, using extractive",
+                extra={"fields": {"error": str(exc)}},
+            )
+    out = extractive.compose(
+        question,
+        verdict.hits,
+        language=language,
+        profile=profile,
+        max_passages=config.max_passages,
+        max_units=config.max_sentences,
+    )
     if not out.used:  # no source, no answer
-        return Answer("handoff", _handoff_text("not_covered", language), language,
-                      verdict.confidence, (), (), "no_quotable_source", verdict.hits)
-    return Answer("answer", out.text, language, verdict.confidence,
-                  extractive.source_refs(out.used), (), "grounded", verdict.hits)
+        return Answer(
+            "handoff",
+            _handoff_text("not_covered", language),
+            language,
+            verdict.confidence,
+            (),
+            (),
+            "no_quotable_source",
+            verdict.hits,
+        )
+    return Answer(
+        "answer",
+        out.text,
+        language,
+        verdict.confidence,
+        extractive.source_refs(out.used),
+        (),
+        "grounded",
+        verdict.hits,
+    )
 
 
 def answer_question(
@@ -133,7 +204,7 @@ def answer_question(
 
         composer = get_settings().composer
     retrieve = retrieve or default_retriever(config.retrieve_k)
-    history = tuple(history)[-config.history_turns:]
+    history = tuple(history)[-config.history_turns :]
     history_text = " ".join(t.text for t in history)
 
     # step 1: the question this turn is about
@@ -141,34 +212,80 @@ def answer_question(
     if pending:
         history_text = f"{history_text} {pending} {question}"
     # step 2: retrieval (after a topic button: that topic, ranked by what the visitor asked)
-    hits = _within_topic(chosen, pending, full, history, language, retrieve) if chosen else (
-        retrieve(build_query(full, history, language), language))
+    hits = (
+        _within_topic(chosen, pending, full, history, language, retrieve)
+        if chosen
+        else (retrieve(build_query(full, history, language), language))
+    )
     # step 3: decision
-    verdict = decide(full, hits, language=language, config=config, clarifications=clarifications,
-                     history_text=history_text, chosen_topic=bool(chosen))
-    log.info("decision", extra={"fields": {"kind": verdict.kind, "reason": verdict.reason,
-                                           "question": mask(full)}})
+    verdict = decide(
+        full,
+        hits,
+        language=language,
+        config=config,
+        clarifications=clarifications,
+        history_text=history_text,
+        chosen_topic=bool(chosen),
+    )
+    log.info(
+        "decision",
+        extra={"fields": {"kind": verdict.kind, "reason": verdict.reason, "question": mask(full)}},
+    )
     # step 4: composition
     if verdict.kind == "handoff":
-        return Answer("handoff", _handoff_text(verdict.reason, language), language,
-                      verdict.confidence, (), (), verdict.reason, verdict.hits)
+        return Answer(
+            "handoff",
+            _handoff_text(verdict.reason, language),
+            language,
+            verdict.confidence,
+            (),
+            (),
+            verdict.reason,
+            verdict.hits,
+        )
     if verdict.kind == "clarify":
-        return Answer("clarify", _clarify_text(verdict, language), language, verdict.confidence,
-                      (), verdict.options, verdict.reason, verdict.hits, verdict.referent)
+        return Answer(
+            "clarify",
+            _clarify_text(verdict, language),
+            language,
+            verdict.confidence,
+            (),
+            verdict.options,
+            verdict.reason,
+            verdict.hits,
+            verdict.referent,
+        )
     # a button's words name the topic; what to quote from it is what the visitor asked
     asked = pending if chosen and pending else full
-    return compose_answer(asked, verdict, language=language, profile=profile, config=config,
-                          history=history, composer=composer, chat_model=chat_model)
+    return compose_answer(
+        asked,
+        verdict,
+        language=language,
+        profile=profile,
+        config=config,
+        history=history,
+        composer=composer,
+        chat_model=chat_model,
+    )
 
 
-def _within_topic(chosen: str, pending: str | None, full: str, history: Sequence[Turn],
-                  language: str, retrieve: Retriever) -> list[SearchHit]:
+def _within_topic(
+    chosen: str,
+    pending: str | None,
+    full: str,
+    history: Sequence[Turn],
+    language: str,
+    retrieve: Retriever,
+) -> list[SearchHit]:
     """The chosen topic's passages, ranked by the pending question rather than by the button's
     title ("How do I cancel?" + "Cancel or change an order" should quote the cancelling part);
     the question with the title finds the topic when the pending question alone does not."""
     if pending:
-        picked = [h for h in retrieve(build_query(pending, history, language), language)
-                  if same_topic(h, chosen)]
+        picked = [
+            h
+            for h in retrieve(build_query(pending, history, language), language)
+            if same_topic(h, chosen)
+        ]
         if picked:
             return picked
     hits = retrieve(build_query(full, history, language), language)

@@ -32,6 +32,8 @@ _ASK_VERB = re.compile(
     r"hablar|quiero|pasar|necesito)\b",
     re.IGNORECASE,
 )
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The decision plus the evidence behind it (for the reply, the gap log and 'show why')."""
@@ -93,21 +95,27 @@ def title_ties(terms: list[str], topics: list[SearchHit], config: AnswerConfig) 
     lead = topics[0]
     if not ties(lead):
         return []
-    return [h for h in topics
-            if lead.score - h.score <= config.title_tie_margin
-            and relevance(h, config) >= config.min_score and ties(h)][: config.max_options]
+    return [
+        h
+        for h in topics
+        if lead.score - h.score <= config.title_tie_margin
+        and relevance(h, config) >= config.min_score
+        and ties(h)
+    ][: config.max_options]
 
 
-def primary_hit(hits: list[SearchHit], language: str, config: AnswerConfig,
-                floor: float) -> SearchHit:
+def primary_hit(
+    hits: list[SearchHit], language: str, config: AnswerConfig, floor: float
+) -> SearchHit:
     """The passage the answer is built on: relevant content in the visitor's language wins over
     a better-ranked translation; without it, the operator's `fallback_languages` (English by
     default: a French visitor reads an English page more easily than a Dutch one) before
     whatever ranked first."""
     for lang in (language, *config.fallback_languages):
         limit = config.min_score if lang == language else floor
-        found = next((h for h in hits if h.chunk.language == lang
-                      and relevance(h, config) >= limit), None)
+        found = next(
+            (h for h in hits if h.chunk.language == lang and relevance(h, config) >= limit), None
+        )
         if found is not None:
             return found
     return hits[0]
@@ -164,8 +172,12 @@ def decide(
     terms = key_terms(question, language)
     if not chosen_topic:
         # a reply to our follow-up names the thing in its own words: ask about wording once
-        referent = "" if clarifications else unresolved_reference(
-            question, history_text, language, categories=config.unnamed_categories
+        referent = (
+            ""
+            if clarifications
+            else unresolved_reference(
+                question, history_text, language, categories=config.unnamed_categories
+            )
         )
         options = tuple(
             topic_of(h)
@@ -196,8 +208,13 @@ def decide(
     same_lang = [h for h in hits[:3] if h.chunk.language == language]
     cov = None
     if same_lang:
-        cov = coverage(terms, [f"{h.chunk.title} {' '.join(h.chunk.heading_path)} {h.chunk.text}"
-                               for h in same_lang[:2]])
+        cov = coverage(
+            terms,
+            [
+                f"{h.chunk.title} {' '.join(h.chunk.heading_path)} {h.chunk.text}"
+                for h in same_lang[:2]
+            ],
+        )
     confidence = _confidence(top, cov)
 
     if not chosen_topic and top >= config.ambiguity_min_score and len(topics) > 1:
@@ -220,5 +237,10 @@ def decide(
     primary = primary_hit(hits, language, config, floor)
     best_topic = topic_of(primary)
     used = [h for h in hits if same_topic(h, best_topic)]
-    return Verdict("answer", confidence, "grounded", tuple(used[: config.max_passages] or hits[:1]),
-                   coverage=cov)
+    return Verdict(
+        "answer",
+        confidence,
+        "grounded",
+        tuple(used[: config.max_passages] or hits[:1]),
+        coverage=cov,
+    )

@@ -94,9 +94,12 @@ def select(question: str, passage: str, language: str, max_units: int) -> str:
     if not parts:
         return ""
     terms = {stem(t) for t in key_terms(question, language)}
-    scores = [len(terms & _stems(p)) * _CODE_WEIGHT if is_code(p)
-              else len(terms & _stems(p)) + (0.5 if i == 0 else 0.0)
-              for i, p in enumerate(parts)]
+    scores = [
+        len(terms & _stems(p)) * _CODE_WEIGHT
+        if is_code(p)
+        else len(terms & _stems(p)) + (0.5 if i == 0 else 0.0)
+        for i, p in enumerate(parts)
+    ]
     best = max(range(len(parts)), key=lambda i: (scores[i], not is_code(parts[i]), -i))
     chosen = {best}
     lo, hi = best, best

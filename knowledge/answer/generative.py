@@ -91,8 +91,9 @@ def _parse(content: object) -> GroundedReply:
         raise ComposerError(f"reply outside the JSON contract: {exc.error_count()} errors") from exc
 
 
-def validate(reply: GroundedReply, hits: tuple[SearchHit, ...],
-             question: str = "") -> tuple[SearchHit, ...]:
+def validate(
+    reply: GroundedReply, hits: tuple[SearchHit, ...], question: str = ""
+) -> tuple[SearchHit, ...]:
     """Check the reply against the passages; returns the hits it used. Raises on any breach.
 
     Numbers the visitor gave ("I ordered 3 bikes") may be repeated; list numbering is ignored.

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-_QUOTES = frozenset("\"“”«»")
+_QUOTES = frozenset('"“”«»')
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[\"“”«»]|[,.;:?!()]", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
@@ -122,8 +122,9 @@ _RULES: dict[str, _Rules] = {
         relatives=_set("that"),
         definite=_set("the"),
         pronouns=_set("it its they them their he she his him"),
-        opening_demonstrative=re.compile(r"^\s*(this|that|these|those)\s+(is|are|was|were)\b",
-                                         re.IGNORECASE),
+        opening_demonstrative=re.compile(
+            r"^\s*(this|that|these|those)\s+(is|are|was|were)\b", re.IGNORECASE
+        ),
         links=_set("of called named"),
         personal=_set("i i'm we you my our your"),
         nouns=_EN_NOUNS,
@@ -134,23 +135,26 @@ _RULES: dict[str, _Rules] = {
         relatives=_set("die dat"),
         definite=_set("de het"),
         pronouns=_set("hij hem"),
-        opening_demonstrative=re.compile(r"^\s*(dit|dat|deze)\s+(is|zijn|was|waren)\b",
-                                         re.IGNORECASE),
+        opening_demonstrative=re.compile(
+            r"^\s*(dit|dat|deze)\s+(is|zijn|was|waren)\b", re.IGNORECASE
+        ),
         links=_set("van genaamd"),
         personal=_set("ik we wij jij je u mijn ons onze jouw uw"),
         nouns=_NL_NOUNS,
         plural_endings=("en", "s"),
         article_pronouns=_set("het"),
-        particles=_set("terug op aan uit in af weg door mee om over toe bij na voor dicht open "
-                       "kwijt"),
+        particles=_set(
+            "terug op aan uit in af weg door mee om over toe bij na voor dicht open kwijt"
+        ),
     ),
     "de": _Rules(
         demonstratives=_set("dieser diese dieses diesem diesen jener jene jenes"),
         relatives=frozenset(),
         definite=_set("der die das dem den des"),
         pronouns=_set("er ihn ihm"),
-        opening_demonstrative=re.compile(r"^\s*(das|dies|dieses)\s+(ist|sind|war|waren)\b",
-                                         re.IGNORECASE),
+        opening_demonstrative=re.compile(
+            r"^\s*(das|dies|dieses)\s+(ist|sind|war|waren)\b", re.IGNORECASE
+        ),
         links=_set("von namens"),
         personal=_set("ich wir du sie mein meine unser unsere dein deine ihr ihre"),
         nouns=_DE_NOUNS,
@@ -173,8 +177,9 @@ _RULES: dict[str, _Rules] = {
         relatives=frozenset(),
         definite=_set("el la los las"),
         pronouns=_set("él ella ellos ellas"),
-        opening_demonstrative=re.compile(r"^\s*(esto|eso|este|esta)\s+(es|son|era|fue)\b",
-                                         re.IGNORECASE),
+        opening_demonstrative=re.compile(
+            r"^\s*(esto|eso|este|esta)\s+(es|son|era|fue)\b", re.IGNORECASE
+        ),
         links=_set("de del llamado llamada"),
         personal=_set("yo nosotros tú usted mi mis nuestro nuestra tu tus su sus"),
         nouns=_ES_NOUNS,
@@ -209,10 +214,12 @@ wahr richtig möglich normal sicher kostenlos verfügbar nötig
 vrai correct possible normal gratuit disponible nécessaire
 verdad cierto correcto posible normal seguro gratis disponible necesario
 """)
-_EXPLETIVE = re.compile(r"\b(is|was|will|would|isn't|wasn't)\s+it\s+(possible|necessary|ok|okay|"
-                        r"safe|true|worth|free|allowed|normal|easy|hard|better|best|legal|"
-                        r"required|mandatory)\b|\bit\s+(is|was|'s)\s+(possible|necessary)\b",
-                        re.IGNORECASE)
+_EXPLETIVE = re.compile(
+    r"\b(is|was|will|would|isn't|wasn't)\s+it\s+(possible|necessary|ok|okay|"
+    r"safe|true|worth|free|allowed|normal|easy|hard|better|best|legal|"
+    r"required|mandatory)\b|\bit\s+(is|was|'s)\s+(possible|necessary)\b",
+    re.IGNORECASE,
+)
 # words that make a category noun part of a thing's name ("the address book", "the play store")
 _COMPOUND_MODIFIERS = _set("address phone guest log note text work hand cook face order play year")
 _MAX_MODIFIERS = 3  # words allowed between an article and its noun ("the famous French author")
@@ -262,8 +269,9 @@ def _is_name(token: str, position: int, rules: _Rules) -> bool:
     return token[:1].isupper() and _base(token, rules) not in rules.nouns  # "in this County"
 
 
-def _definite_description(tokens: list[str], start: int, rules: _Rules,
-                          stops: frozenset[str], pointing: bool) -> tuple[str, bool] | None:
+def _definite_description(
+    tokens: list[str], start: int, rules: _Rules, stops: frozenset[str], pointing: bool
+) -> tuple[str, bool] | None:
     """The category noun after the determiner at `start`, and whether the phrase names it.
 
     After a demonstrative (`pointing`) a name inside the phrase does not say which one:
@@ -307,8 +315,13 @@ def _demonstrated_noun(tokens: list[str], i: int, rules: _Rules, stops: frozense
     nxt = _POSSESSIVE.sub("", tokens[i + 1].lower())
     if "'" in nxt or "’" in nxt:
         return False  # a contraction: "an application that isn't"
-    if (len(nxt) < 3 or nxt in stops or nxt in _GENERIC or nxt in _PREDICATES
-            or _is_name(tokens[i + 1], i + 1, rules)):
+    if (
+        len(nxt) < 3
+        or nxt in stops
+        or nxt in _GENERIC
+        or nxt in _PREDICATES
+        or _is_name(tokens[i + 1], i + 1, rules)
+    ):
         return False
     if rules is _RULES["en"] and len(nxt) > 5 and nxt.endswith("ed"):
         return False  # a verb: "is this intended", "the language that descended"
@@ -342,8 +355,9 @@ def _dangling_pronoun(lowered: list[str], rules: _Rules, stops: frozenset[str]) 
     return False
 
 
-def unresolved_reference(question: str, history_text: str, language: str, *,
-                         categories: bool = True) -> str:
+def unresolved_reference(
+    question: str, history_text: str, language: str, *, categories: bool = True
+) -> str:
     """The thing `question` points at that it never names, "?" when unnamed, or "".
 
     `history_text` is the earlier conversation (both sides); a noun it already used (or the
@@ -362,7 +376,7 @@ def unresolved_reference(question: str, history_text: str, language: str, *,
             nxt = _POSSESSIVE.sub("", lowered[i + 1])
             if nxt in _KIND and i + 3 < len(tokens) and lowered[i + 2] in rules.links:
                 if not _mentioned(_base(lowered[i + 3], rules), history):
-                    return " ".join(lowered[i + 1: i + 4])  # "type of violence"
+                    return " ".join(lowered[i + 1 : i + 4])  # "type of violence"
                 continue
             if _demonstrated_noun(tokens, i, rules, stops):
                 noun = _base(nxt, rules)
@@ -370,8 +384,9 @@ def unresolved_reference(question: str, history_text: str, language: str, *,
                     return noun
                 continue
         if categories and (word in rules.definite or word in rules.demonstratives):
-            found = _definite_description(tokens, i, rules, stops,
-                                          pointing=word in rules.demonstratives)
+            found = _definite_description(
+                tokens, i, rules, stops, pointing=word in rules.demonstratives
+            )
             if found and not found[1] and not _mentioned(found[0], history):
                 return found[0]
     if not earlier:

@@ -95,8 +95,11 @@ def _run_batch(args: argparse.Namespace) -> int:
                 raise ValueError(f"{args.batch}:{n}: bad line ({exc})") from exc
             start = time.perf_counter()
             out = ask_one(question, item.get("lang"), parse_history(item.get("history")))
-            out = {"id": item.get("id", n), **out,
-                   "latency_ms": round((time.perf_counter() - start) * 1000, 1)}
+            out = {
+                "id": item.get("id", n),
+                **out,
+                "latency_ms": round((time.perf_counter() - start) * 1000, 1),
+            }
             sink.write(json.dumps(out, ensure_ascii=False) + "\n")
     finally:
         if sink is not sys.stdout:

@@ -114,10 +114,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     header = ("NAME", "KIND", "DOCS", "CHUNKS", "LAST SYNC", "ERRORS", "LOCATION")
     table = [header] + [
-        (r["name"], r["kind"], str(r["documents"]), str(r["chunks"]),
-         r["last_sync"] or "never", str(r["errors"]), r["location"])
+        (
+            r["name"],
+            r["kind"],
+            str(r["documents"]),
+            str(r["chunks"]),
+            r["last_sync"] or "never",
+            str(r["errors"]),
+            r["location"],
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])

@@ -160,10 +160,14 @@ class Fetcher:
                         continue
                     if response.status_code == 304:
                         return FetchResult(
-                            url, current, 304, b"", "",
+                            url,
+                            current,
+                            304,
+                            b"",
+                            "",
                             response.headers.get("etag") or etag,
                             response.headers.get("last-modified") or last_modified,
-                        )  # fmt: skip
+                        )
                     if response.status_code >= 400:
                         raise FetchError(
                             url, f"HTTP {response.status_code}", status=response.status_code

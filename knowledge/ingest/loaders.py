@@ -103,10 +103,18 @@ def html_to_markdown(html: str, url: str | None = None) -> tuple[str, str, str]:
     lang = (tree.get("lang") or "").split("-", 1)[0].lower()
 
     def run(**opts: Any) -> str:
-        return trafilatura.extract(
-            html, url=url, output_format="markdown", include_formatting=True,
-            include_tables=True, include_comments=False, **opts,
-        ) or ""  # fmt: skip
+        return (
+            trafilatura.extract(
+                html,
+                url=url,
+                output_format="markdown",
+                include_formatting=True,
+                include_tables=True,
+                include_comments=False,
+                **opts,
+            )
+            or ""
+        )
 
     text = run()
     if not _MD_HEADING.search(text):

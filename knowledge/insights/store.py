@@ -15,8 +15,13 @@ from pathlib import Path
 from knowledge.answer.guardrails import mask
 from knowledge.answer.terms import key_terms
 
-GAP_REASONS = ("no_relevant_content", "not_covered", "clarification_failed", "no_quotable_source",
-               "llm_not_covered")
+GAP_REASONS = (
+    "no_relevant_content",
+    "not_covered",
+    "clarification_failed",
+    "no_quotable_source",
+    "llm_not_covered",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -48,8 +53,12 @@ def _gap(items: list[tuple[str, str, list[str]]]) -> Gap:
     counts = Counter(t for _, _, terms in items for t in dict.fromkeys(terms))
     shared = [t for t, n in counts.most_common() if n > 1][:3]
     label = " ".join(shared or items[0][2][:3]) or "(unspecified)"
-    return Gap(label, len(items), tuple(sorted({lang for lang, _, _ in items})),
-               tuple(dict.fromkeys(q for _, q, _ in items))[:3])
+    return Gap(
+        label,
+        len(items),
+        tuple(sorted({lang for lang, _, _ in items})),
+        tuple(dict.fromkeys(q for _, q, _ in items))[:3],
+    )
 
 
 def topic_key(question: str, language: str) -> str:
@@ -68,17 +77,37 @@ class InsightsStore:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=5.0)
 
-    def record(self, *, conversation_id: str, language: str, kind: str, reason: str,
-               confidence: float, question: str, sources: list[str] | None = None,
-               channel: str = "", ts: float | None = None) -> None:
+    def record(
+        self,
+        *,
+        conversation_id: str,
+        language: str,
+        kind: str,
+        reason: str,
+        confidence: float,
+        question: str,
+        sources: list[str] | None = None,
+        channel: str = "",
+        ts: float | None = None,
+    ) -> None:
         """Store one decision; the question is masked before it touches disk."""
         safe = mask(question)
         with self._connect() as db:
             db.execute(
                 "INSERT INTO decisions (ts, conversation_id, channel, language, kind, reason,"
                 " confidence, question, topic, sources) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (ts or time.time(), conversation_id, channel, language, kind, reason,
-                 float(confidence), safe, topic_key(safe, language), "\n".join(sources or [])),
+                (
+                    ts or time.time(),
+                    conversation_id,
+                    channel,
+                    language,
+                    kind,
+                    reason,
+                    float(confidence),
+                    safe,
+                    topic_key(safe, language),
+                    "\n".join(sources or []),
+                ),
             )
 
     def gaps(self, *, limit: int = 20, since: float = 0.0) -> list[Gap]:

@@ -210,13 +210,23 @@ class Registry:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        r.source, r.doc_id, r.url, r.title, r.content_hash, r.fingerprint,
-                        r.etag, r.last_modified, json.dumps(list(r.links)), r.chunk_count,
-                        int(r.indexed), r.error, r.synced_at or now_iso(),
+                        r.source,
+                        r.doc_id,
+                        r.url,
+                        r.title,
+                        r.content_hash,
+                        r.fingerprint,
+                        r.etag,
+                        r.last_modified,
+                        json.dumps(list(r.links)),
+                        r.chunk_count,
+                        int(r.indexed),
+                        r.error,
+                        r.synced_at or now_iso(),
                     )
                     for r in records
                 ],
-            )  # fmt: skip
+            )
 
     def delete_documents(self, name: str, doc_ids: Iterable[str]) -> None:
         with self._db:

@@ -32,9 +32,17 @@ KEYWORD_SATURATION = 0.5  # share of the best BM25 score a match needs to count 
 def fingerprint(chunk: Chunk) -> str:
     """Everything stored about a chunk: an equal fingerprint means there is nothing to write."""
     payload = "\x1f".join(
-        [chunk.source, chunk.doc_id, chunk.title, chunk.url, chunk.language,
-         "\x1e".join(chunk.heading_path), chunk.text, chunk.content_hash]
-    )  # fmt: skip
+        [
+            chunk.source,
+            chunk.doc_id,
+            chunk.title,
+            chunk.url,
+            chunk.language,
+            "\x1e".join(chunk.heading_path),
+            chunk.text,
+            chunk.content_hash,
+        ]
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

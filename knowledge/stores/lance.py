@@ -38,15 +38,36 @@ log = logging.getLogger(__name__)
 
 # ISO 639-1 -> stemmer / stop-word language of Lance's native full-text index
 STEMMERS = {
-    "ar": "Arabic", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
-    "es": "Spanish", "fi": "Finnish", "fr": "French", "hu": "Hungarian", "it": "Italian",
-    "nl": "Dutch", "no": "Norwegian", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian",
-    "sv": "Swedish", "tr": "Turkish",
-}  # fmt: skip
+    "ar": "Arabic",
+    "da": "Danish",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "fi": "Finnish",
+    "fr": "French",
+    "hu": "Hungarian",
+    "it": "Italian",
+    "nl": "Dutch",
+    "no": "Norwegian",
+    "pt": "Portuguese",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sv": "Swedish",
+    "tr": "Turkish",
+}
 OTHER = "xx"
 META_COLUMNS = [
-    "id", "source", "doc_id", "title", "url", "language", "heading_path", "text", "content_hash",
-]  # fmt: skip
+    "id",
+    "source",
+    "doc_id",
+    "title",
+    "url",
+    "language",
+    "heading_path",
+    "text",
+    "content_hash",
+]
 OPTIMIZE_EVERY = 2000  # rows written between index merges (unindexed rows are still searched)
 
 
@@ -155,8 +176,9 @@ class LanceChunkStore:
             if table is not None:
                 where = where_clause(sources=sorted({c.source for c in unique}))
                 known = table.search().where(where).select(["id", "fingerprint"]).to_arrow()
-                same = dict(zip(known["id"].to_pylist(), known["fingerprint"].to_pylist(),
-                                strict=True))  # fmt: skip
+                same = dict(
+                    zip(known["id"].to_pylist(), known["fingerprint"].to_pylist(), strict=True)
+                )
                 unique = [c for c in unique if same.get(c.id) != prints[c.id]]
             if not unique:
                 return 0
@@ -233,13 +255,18 @@ class LanceChunkStore:
         if table is None:
             return []
         qvec = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
-        cands = self._candidates(query, qvec, max(self.candidates, 3 * k), language,
-                                 where_clause(sources, languages))  # fmt: skip
+        cands = self._candidates(
+            query, qvec, max(self.candidates, 3 * k), language, where_clause(sources, languages)
+        )
         return fuse(
-            cands.values(), k=k, alpha=self.alpha if alpha is None else alpha,
-            language=language, floor=self.floor, ceiling=self.ceiling,
+            cands.values(),
+            k=k,
+            alpha=self.alpha if alpha is None else alpha,
+            language=language,
+            floor=self.floor,
+            ceiling=self.ceiling,
             cross_weight=self.cross_weight,
-        )  # fmt: skip
+        )
 
     def vector_search(self, query: str, *, k: int = 10, **filters: Any) -> list[SearchHit]:
         """Dense side alone (baseline for the benchmark and the 'show why' panel)."""
@@ -255,8 +282,14 @@ class LanceChunkStore:
         qvec = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
         where = where_clause(filters.get("sources"), filters.get("languages"))
         cands = self._keyword(query, qvec, max(self.candidates, k), language, where)
-        hits = fuse(cands.values(), k=len(cands), alpha=0.0, language=None,
-                    floor=self.floor, ceiling=self.ceiling)  # fmt: skip
+        hits = fuse(
+            cands.values(),
+            k=len(cands),
+            alpha=0.0,
+            language=None,
+            floor=self.floor,
+            ceiling=self.ceiling,
+        )
         ranked = [replace(h, score=h.keyword_score or 0.0) for h in hits]
         ranked.sort(key=lambda h: (-h.score, h.chunk.id))
         return ranked[:k]
@@ -271,8 +304,10 @@ class LanceChunkStore:
         cols = {c: tbl[c].to_pylist() for c in META_COLUMNS}
         bm25 = tbl["_score"].to_pylist() if "_score" in tbl.column_names else None
         for i in range(tbl.num_rows):
-            chunk = Chunk(**{c: cols[c][i] for c in META_COLUMNS if c != "heading_path"},
-                          heading_path=tuple(cols["heading_path"][i] or ()))  # fmt: skip
+            chunk = Chunk(
+                **{c: cols[c][i] for c in META_COLUMNS if c != "heading_path"},
+                heading_path=tuple(cols["heading_path"][i] or ()),
+            )
             out[chunk.id] = Candidate(chunk, float(cos[i]), None if bm25 is None else bm25[i])
         return out
 

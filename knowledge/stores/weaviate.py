@@ -37,8 +37,18 @@ log = logging.getLogger(__name__)
 
 INSERT_BATCH = 200  # objects per insert_many call (one gRPC request each)
 LOOKUP_BATCH = 100  # ids per existence lookup
-TEXT_PROPS = ("chunk_id", "source", "doc_id", "title", "url", "language", "text",
-              "content_hash", "fingerprint", "keywords")  # fmt: skip
+TEXT_PROPS = (
+    "chunk_id",
+    "source",
+    "doc_id",
+    "title",
+    "url",
+    "language",
+    "text",
+    "content_hash",
+    "fingerprint",
+    "keywords",
+)
 
 
 class StoreError(RuntimeError):
@@ -68,10 +78,15 @@ def connection_params(url: str, *, grpc_port: int = 50051) -> ConnectionParams:
     host = parts.hostname
     cloud = host.endswith((".weaviate.cloud", ".weaviate.network", ".wcs.api.weaviate.io"))
     return ConnectionParams(
-        cloud=cloud, http_host=host, http_port=parts.port or (443 if secure else 80),
-        http_secure=secure, grpc_host=host, grpc_port=443 if cloud else grpc_port,
-        grpc_secure=secure, url=f"{parts.scheme}://{parts.netloc}",
-    )  # fmt: skip
+        cloud=cloud,
+        http_host=host,
+        http_port=parts.port or (443 if secure else 80),
+        http_secure=secure,
+        grpc_host=host,
+        grpc_port=443 if cloud else grpc_port,
+        grpc_secure=secure,
+        url=f"{parts.scheme}://{parts.netloc}",
+    )
 
 
 def collection_properties() -> list[Any]:
@@ -79,21 +94,41 @@ def collection_properties() -> list[Any]:
     from weaviate.classes.config import DataType, Property, Tokenization
 
     def exact(name: str) -> Any:
-        return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD,
-                        index_filterable=True, index_searchable=False)  # fmt: skip
+        return Property(
+            name=name,
+            data_type=DataType.TEXT,
+            tokenization=Tokenization.FIELD,
+            index_filterable=True,
+            index_searchable=False,
+        )
 
     def words(name: str, *, searchable: bool) -> Any:
-        return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.WORD,
-                        index_filterable=False, index_searchable=searchable)  # fmt: skip
+        return Property(
+            name=name,
+            data_type=DataType.TEXT,
+            tokenization=Tokenization.WORD,
+            index_filterable=False,
+            index_searchable=searchable,
+        )
 
     return [
-        exact("chunk_id"), exact("source"), exact("doc_id"), exact("language"),
-        exact("content_hash"), exact("fingerprint"), exact("url"),
-        words("title", searchable=False), words("text", searchable=False),
+        exact("chunk_id"),
+        exact("source"),
+        exact("doc_id"),
+        exact("language"),
+        exact("content_hash"),
+        exact("fingerprint"),
+        exact("url"),
+        words("title", searchable=False),
+        words("text", searchable=False),
         words("keywords", searchable=True),
-        Property(name="heading_path", data_type=DataType.TEXT_ARRAY, index_filterable=False,
-                 index_searchable=False),
-    ]  # fmt: skip
+        Property(
+            name="heading_path",
+            data_type=DataType.TEXT_ARRAY,
+            index_filterable=False,
+            index_searchable=False,
+        ),
+    ]
 
 
 def build_filter(
@@ -124,22 +159,32 @@ def object_uuid(chunk_id: str) -> str:
 
 def to_properties(chunk: Chunk) -> dict[str, Any]:
     return {
-        "chunk_id": chunk.id, "source": chunk.source, "doc_id": chunk.doc_id,
-        "title": chunk.title, "url": chunk.url, "language": chunk.language,
-        "heading_path": list(chunk.heading_path), "text": chunk.text,
-        "content_hash": chunk.content_hash, "fingerprint": fingerprint(chunk),
+        "chunk_id": chunk.id,
+        "source": chunk.source,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "url": chunk.url,
+        "language": chunk.language,
+        "heading_path": list(chunk.heading_path),
+        "text": chunk.text,
+        "content_hash": chunk.content_hash,
+        "fingerprint": fingerprint(chunk),
         "keywords": chunk.for_embedding(),
-    }  # fmt: skip
+    }
 
 
 def from_properties(props: dict[str, Any]) -> Chunk:
     return Chunk(
-        id=str(props["chunk_id"]), source=str(props["source"]), doc_id=str(props["doc_id"]),
-        title=str(props.get("title") or ""), url=str(props.get("url") or ""),
+        id=str(props["chunk_id"]),
+        source=str(props["source"]),
+        doc_id=str(props["doc_id"]),
+        title=str(props.get("title") or ""),
+        url=str(props.get("url") or ""),
         language=str(props.get("language") or ""),
-        heading_path=tuple(props.get("heading_path") or ()), text=str(props.get("text") or ""),
+        heading_path=tuple(props.get("heading_path") or ()),
+        text=str(props.get("text") or ""),
         content_hash=str(props.get("content_hash") or ""),
-    )  # fmt: skip
+    )
 
 
 def data_objects(chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> list[Any]:
@@ -205,8 +250,9 @@ class WeaviateChunkStore:
         def connect() -> Any:
             return connect_client(params, api_key=key, timeout_s=settings.http_timeout_s)
 
-        return cls(connect, embeddings, collection=settings.weaviate_collection,
-                   cache_path=cache_path)  # fmt: skip
+        return cls(
+            connect, embeddings, collection=settings.weaviate_collection, cache_path=cache_path
+        )
 
     # -- client and collection --------------------------------------------------------------
 
@@ -259,9 +305,15 @@ class WeaviateChunkStore:
         known: dict[str, str] = {}
         for part in batches(list(chunks), LOOKUP_BATCH):
             ids = [object_uuid(c.id) for c in part]
-            res = self._call("lookup", partial(
-                col.query.fetch_objects, filters=Filter.by_id().contains_any(ids), limit=len(ids),
-                return_properties=["chunk_id", "fingerprint"]))  # fmt: skip
+            res = self._call(
+                "lookup",
+                partial(
+                    col.query.fetch_objects,
+                    filters=Filter.by_id().contains_any(ids),
+                    limit=len(ids),
+                    return_properties=["chunk_id", "fingerprint"],
+                ),
+            )
             for obj in res.objects:
                 known[str(obj.properties["chunk_id"])] = str(obj.properties["fingerprint"])
         return known
@@ -278,8 +330,9 @@ class WeaviateChunkStore:
             return 0
         vectors = self._embed([c.for_embedding() for c in todo])
         written = 0
-        for part, vecs in zip(batches(todo, INSERT_BATCH), batches(vectors, INSERT_BATCH),
-                              strict=True):  # fmt: skip
+        for part, vecs in zip(
+            batches(todo, INSERT_BATCH), batches(vectors, INSERT_BATCH), strict=True
+        ):
             objs = data_objects(part, vecs)
             # insert_many replaces objects with the same uuid (uuid derives from the chunk id)
             result = self._call("insert", partial(col.data.insert_many, objs))
@@ -303,8 +356,7 @@ class WeaviateChunkStore:
         if col is None:
             return 0
         where = build_filter(sources=[source]) if source else None
-        res = self._call("count", lambda: col.aggregate.over_all(total_count=True,
-                                                                 filters=where))  # fmt: skip
+        res = self._call("count", lambda: col.aggregate.over_all(total_count=True, filters=where))
         return int(res.total_count or 0)
 
     def search(
@@ -328,9 +380,16 @@ class WeaviateChunkStore:
         qvec = self.embeddings.embed_query(query)
         n = max(self.candidates, 3 * k)
         where = build_filter(sources, languages)
-        dense = self._call("near_vector", partial(
-            col.query.near_vector, qvec, limit=n, filters=where,
-            return_metadata=MetadataQuery(distance=True)))  # fmt: skip
+        dense = self._call(
+            "near_vector",
+            partial(
+                col.query.near_vector,
+                qvec,
+                limit=n,
+                filters=where,
+                return_metadata=MetadataQuery(distance=True),
+            ),
+        )
         cands: dict[str, Candidate] = {}
         for obj in dense.objects:
             chunk = from_properties(obj.properties)
@@ -340,9 +399,18 @@ class WeaviateChunkStore:
             kw_langs = [x for x in kw_langs if x in languages]
         if kw_langs is None or kw_langs:
             kw_where = build_filter(sources, kw_langs or languages)
-            sparse = self._call("bm25", partial(
-                col.query.bm25, query, query_properties=["keywords"], limit=n, filters=kw_where,
-                include_vector=True, return_metadata=MetadataQuery(score=True)))  # fmt: skip
+            sparse = self._call(
+                "bm25",
+                partial(
+                    col.query.bm25,
+                    query,
+                    query_properties=["keywords"],
+                    limit=n,
+                    filters=kw_where,
+                    include_vector=True,
+                    return_metadata=MetadataQuery(score=True),
+                ),
+            )
             q = np.asarray(qvec, dtype=np.float32)
             for obj in sparse.objects:
                 chunk = from_properties(obj.properties)
@@ -356,8 +424,14 @@ class WeaviateChunkStore:
                     v = np.asarray(vec, dtype=np.float32)
                     cos = float(v @ q / ((np.linalg.norm(v) * np.linalg.norm(q)) or 1.0))
                 cands[chunk.id] = Candidate(chunk, cosine=cos, bm25=score)
-        return fuse(cands.values(), k=k, alpha=self.alpha if alpha is None else alpha,
-                    language=language, floor=self.floor, ceiling=self.ceiling)  # fmt: skip
+        return fuse(
+            cands.values(),
+            k=k,
+            alpha=self.alpha if alpha is None else alpha,
+            language=language,
+            floor=self.floor,
+            ceiling=self.ceiling,
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -373,8 +447,9 @@ def connect_client(params: ConnectionParams, *, api_key: str | None, timeout_s: 
     import weaviate
     from weaviate.classes.init import AdditionalConfig, Auth, Timeout
 
-    config = AdditionalConfig(timeout=Timeout(init=min(timeout_s, 10), query=timeout_s,
-                                              insert=max(timeout_s, 60)))  # fmt: skip
+    config = AdditionalConfig(
+        timeout=Timeout(init=min(timeout_s, 10), query=timeout_s, insert=max(timeout_s, 60))
+    )
     auth = Auth.api_key(api_key) if api_key else None
     if params.cloud:
         if auth is None:
@@ -383,7 +458,12 @@ def connect_client(params: ConnectionParams, *, api_key: str | None, timeout_s: 
             cluster_url=params.url, auth_credentials=auth, additional_config=config
         )
     return weaviate.connect_to_custom(
-        http_host=params.http_host, http_port=params.http_port, http_secure=params.http_secure,
-        grpc_host=params.grpc_host, grpc_port=params.grpc_port, grpc_secure=params.grpc_secure,
-        auth_credentials=auth, additional_config=config,
-    )  # fmt: skip
+        http_host=params.http_host,
+        http_port=params.http_port,
+        http_secure=params.http_secure,
+        grpc_host=params.grpc_host,
+        grpc_port=params.grpc_port,
+        grpc_secure=params.grpc_secure,
+        auth_credentials=auth,
+        additional_config=config,
+    )

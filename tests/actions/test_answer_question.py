@@ -28,9 +28,11 @@ def fixed_retriever(k):
         q = query.lower()
         hits = []
         if "reset" in q or "wachtwoord" in q:
-            hits += [make_hit("Reset your password", PASSWORD_EN, 0.55),
-                     make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.56, lang="nl"),
-                     make_hit("Reset your router", ROUTER, 0.545)]
+            hits += [
+                make_hit("Reset your password", PASSWORD_EN, 0.55),
+                make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.56, lang="nl"),
+                make_hit("Reset your router", ROUTER, 0.545),
+            ]
         if "refund" in q:
             hits.append(make_hit("Refunds", REFUND_EN, 0.72))
         return sorted(hits, key=lambda h: -h.score)
@@ -43,9 +45,18 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
     monkeypatch.setattr("knowledge.answer.chain.default_retriever", fixed_retriever)
     # thresholds on the fixed hits' scale; the shipped ones are tuned in benchmarks/
-    monkeypatch.setattr("knowledge.answer.chain.get_answer_config", lambda: AnswerConfig(
-        evidence="fused", min_score=0.3, min_coverage=0.4, low_coverage_score=0.62,
-        ambiguity_margin=0.03, ambiguity_min_score=0.3, max_clarifications=2))
+    monkeypatch.setattr(
+        "knowledge.answer.chain.get_answer_config",
+        lambda: AnswerConfig(
+            evidence="fused",
+            min_score=0.3,
+            min_coverage=0.4,
+            low_coverage_score=0.62,
+            ambiguity_margin=0.03,
+            ambiguity_min_score=0.3,
+            max_clarifications=2,
+        ),
+    )
     from knowledge.answer.config import get_answer_config
     from knowledge.settings import get_settings
 
@@ -74,11 +85,15 @@ async def test_direct_answer_in_english_with_source(isolated):
     assert custom["sources"] == [{"title": "Refunds", "url": "https://help.example.com/en/refunds"}]
     assert custom["options"] == []
     assert REFUND_EN in messages[0]["text"]
-    assert slots(events) == {"answer_kind": "answer", "pending_question": None,
-                             "clarification_count": 0.0, "awaiting_clarification": False}
+    assert slots(events) == {
+        "answer_kind": "answer",
+        "pending_question": None,
+        "clarification_count": 0.0,
+        "awaiting_clarification": False,
+    }
     # the decision is recorded, with the card number masked
     db = sqlite3.connect(isolated / "insights.sqlite3")
-    (question, kind, channel), = db.execute("SELECT question, kind, channel FROM decisions")
+    ((question, kind, channel),) = db.execute("SELECT question, kind, channel FROM decisions")
     assert kind == "answer" and channel == "rest"
     assert "4111" not in question and "[card number]" in question
 
@@ -100,8 +115,12 @@ async def test_ambiguous_question_gets_buttons_and_pending_state():
         '/choose_option{"option": "Reset your password"}',
         '/choose_option{"option": "Reset your router"}',
     ]
-    assert slots(events) == {"answer_kind": "clarify", "pending_question": "How do I reset it?",
-                             "clarification_count": 1.0, "awaiting_clarification": True}
+    assert slots(events) == {
+        "answer_kind": "clarify",
+        "pending_question": "How do I reset it?",
+        "clarification_count": 1.0,
+        "awaiting_clarification": True,
+    }
 
 
 async def test_button_choice_answers_the_pending_question():

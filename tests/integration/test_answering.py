@@ -19,8 +19,11 @@ pytestmark = pytest.mark.slow
 
 def turn(stack: Stack, sender: str, message: str) -> dict:
     """One visitor message; the bot's reply (one message carrying its `custom` payload)."""
-    resp = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook",
-                      json={"sender": sender, "message": message}, timeout=60)
+    resp = httpx.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        timeout=60,
+    )
     assert resp.status_code == 200, resp.text
     replies = [m for m in resp.json() if "custom" in m]
     assert replies, resp.json()
@@ -77,8 +80,9 @@ def decided(stack: Stack, conversation: str) -> list[tuple[str, str]]:
     import sqlite3
 
     with sqlite3.connect(stack.data_dir / "insights.sqlite3") as db:
-        return db.execute("SELECT kind, reason FROM decisions WHERE conversation_id = ?",
-                          (conversation,)).fetchall()
+        return db.execute(
+            "SELECT kind, reason FROM decisions WHERE conversation_id = ?", (conversation,)
+        ).fetchall()
 
 
 @pytest.mark.parametrize(
@@ -102,5 +106,7 @@ def test_questions_that_look_like_small_talk_reach_the_answer_chain(
 def test_how_do_i_cancel_asks_which_of_the_two_it_means(stack: Stack) -> None:
     ask = turn(stack, "cancel-en", "How do I cancel?")
     assert ask["custom"]["kind"] == "clarify"
-    assert set(ask["custom"]["options"]) == {"Cancel or change an order",
-                                             "Pause or cancel your Fennoway Flex subscription"}
+    assert set(ask["custom"]["options"]) == {
+        "Cancel or change an order",
+        "Pause or cancel your Fennoway Flex subscription",
+    }

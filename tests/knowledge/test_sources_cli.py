@@ -57,8 +57,15 @@ def test_add_list_sync_show_remove(
 
     code, out, _ = run(capsys, "sources", "list")
     assert out.splitlines()[0].split() == [
-        "NAME", "KIND", "DOCS", "CHUNKS", "LAST", "SYNC", "ERRORS", "LOCATION"
-    ]  # fmt: skip
+        "NAME",
+        "KIND",
+        "DOCS",
+        "CHUNKS",
+        "LAST",
+        "SYNC",
+        "ERRORS",
+        "LOCATION",
+    ]
 
     code, out, _ = run(capsys, "sync", "-q")
     assert code == 0 and "1 unchanged" in out and "0 chunks embedded" in out
@@ -76,9 +83,19 @@ def test_crawl_source_from_cli(data_dir: Path, capsys: pytest.CaptureFixture[str
     site: Site
     with serve() as site:
         code, out, _ = run(
-            capsys, "sources", "add", site.base + "/", "--crawl", "--name", "web",
-            "--max-pages", "4", "--max-depth", "1", "-q",
-        )  # fmt: skip
+            capsys,
+            "sources",
+            "add",
+            site.base + "/",
+            "--crawl",
+            "--name",
+            "web",
+            "--max-pages",
+            "4",
+            "--max-depth",
+            "1",
+            "-q",
+        )
         assert code == 0
         crawled = [p for p in site.paths() if p not in ("/robots.txt", "/sitemap.xml")]
         assert len(crawled) == 4

@@ -70,8 +70,12 @@ def test_parse_location(tmp_path: Path) -> None:
     assert parse_location(str(f)) == ("file", str(f.resolve()))
     assert parse_location("https://x.test/", crawl=True) == ("crawl", "https://x.test/")
     assert parse_location("http://x.test/p") == ("url", "http://x.test/p")
-    for bad, crawl in [("ftp://x.test/", False), (str(tmp_path / "nope"), False),
-                       (str(tmp_path), True), ("https://", False)]:  # fmt: skip
+    for bad, crawl in [
+        ("ftp://x.test/", False),
+        (str(tmp_path / "nope"), False),
+        (str(tmp_path), True),
+        ("https://", False),
+    ]:
         with pytest.raises(RegistryError):
             parse_location(bad, crawl=crawl)
 

@@ -126,4 +126,7 @@ def test_chat_markup_turns_composer_markdown_into_chat_text() -> None:
     assert chat_markup(text, bold="*") == (
         "Go to *My account > Orders*. See Returns (https://help.example/returns)."
     )
-    assert chat_markup(text) == "Go to My account > Orders. See Returns (https://help.example/returns)."
+    assert (
+        chat_markup(text)
+        == "Go to My account > Orders. See Returns (https://help.example/returns)."
+    )

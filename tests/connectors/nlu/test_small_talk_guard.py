@@ -30,9 +30,11 @@ def guard(tmp_path_factory: pytest.TempPathFactory) -> SmallTalkGuard:
 def predicted(text: str, intent: str, confidence: float = 0.99) -> Message:
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
-    message.set("intent_ranking", [{"name": intent, "confidence": confidence},
-                                   {"name": "ask_question", "confidence": 0.01}],
-                add_to_output=True)
+    message.set(
+        "intent_ranking",
+        [{"name": intent, "confidence": confidence}, {"name": "ask_question", "confidence": 0.01}],
+        add_to_output=True,
+    )
     return message
 
 
@@ -74,8 +76,12 @@ def test_real_small_talk_keeps_its_intent(guard, text, intent):
 
 
 def test_question_and_unguarded_intents_are_left_alone(guard):
-    [question, option] = guard.process([predicted("hello there", "ask_question"),
-                                        predicted("the one about passwords", "choose_option")])
+    [question, option] = guard.process(
+        [
+            predicted("hello there", "ask_question"),
+            predicted("the one about passwords", "choose_option"),
+        ]
+    )
     assert question.get("intent")["name"] == "ask_question"
     assert option.get("intent")["name"] == "choose_option"
 

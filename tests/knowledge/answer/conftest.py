@@ -11,8 +11,15 @@ from knowledge.profile import Profile
 from knowledge.types import Chunk, SearchHit
 
 
-def make_hit(title: str, text: str, score: float, *, lang: str = "en", url: str | None = None,
-             doc: str | None = None) -> SearchHit:
+def make_hit(
+    title: str,
+    text: str,
+    score: float,
+    *,
+    lang: str = "en",
+    url: str | None = None,
+    doc: str | None = None,
+) -> SearchHit:
     doc_id = doc or title.lower().replace(" ", "-")
     chunk = Chunk(
         id=hashlib.sha1(f"{doc_id}{text}".encode()).hexdigest()[:12],
@@ -43,8 +50,15 @@ REFUND_EN = "Refunds are paid within 14 days after we receive the returned item.
 
 @pytest.fixture
 def config() -> AnswerConfig:
-    return AnswerConfig(evidence="fused", min_score=0.3, min_coverage=0.4, low_coverage_score=0.62,
-                        ambiguity_margin=0.03, ambiguity_min_score=0.3, max_clarifications=2)
+    return AnswerConfig(
+        evidence="fused",
+        min_score=0.3,
+        min_coverage=0.4,
+        low_coverage_score=0.62,
+        ambiguity_margin=0.03,
+        ambiguity_min_score=0.3,
+        max_clarifications=2,
+    )
 
 
 @pytest.fixture

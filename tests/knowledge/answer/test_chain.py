@@ -16,9 +16,11 @@ def retriever(calls):
         q = query.lower()
         hits = []
         if "reset" in q or "wachtwoord" in q:
-            hits += [make_hit("Reset your password", PASSWORD_EN, 0.55),
-                     make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.54, lang="nl"),
-                     make_hit("Reset your router", ROUTER, 0.54)]
+            hits += [
+                make_hit("Reset your password", PASSWORD_EN, 0.55),
+                make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.54, lang="nl"),
+                make_hit("Reset your router", ROUTER, 0.54),
+            ]
         if "refund" in q:
             hits.append(make_hit("Refunds", REFUND_EN, 0.72))
         return sorted(hits, key=lambda h: -h.score)
@@ -28,8 +30,9 @@ def retriever(calls):
 
 def ask(question, calls=None, **kw):
     kw.setdefault("language", "en")
-    return answer_question(question, retrieve=retriever([] if calls is None else calls),
-                           composer="extractive", **kw)
+    return answer_question(
+        question, retrieve=retriever([] if calls is None else calls), composer="extractive", **kw
+    )
 
 
 def test_direct_answer_cites_its_source(config, profile):
@@ -41,14 +44,21 @@ def test_direct_answer_cites_its_source(config, profile):
 
 
 def test_ambiguous_then_button_then_answer(config, profile):
-    first = ask("How do I reset it?", history=[Turn("user", "hello")], config=config,
-                profile=profile)
+    first = ask(
+        "How do I reset it?", history=[Turn("user", "hello")], config=config, profile=profile
+    )
     assert first.kind == "clarify"
     assert first.options == ("Reset your password", "Reset your router")
     assert first.sources == ()
-    second = ask("Reset your router", pending="How do I reset it?", clarifications=1,
-                 chosen="Reset your router", history=[Turn("user", "hello")], config=config,
-                 profile=profile)
+    second = ask(
+        "Reset your router",
+        pending="How do I reset it?",
+        clarifications=1,
+        chosen="Reset your router",
+        history=[Turn("user", "hello")],
+        config=config,
+        profile=profile,
+    )
     assert second.kind == "answer"
     assert [s.title for s in second.sources] == ["Reset your router"]
     assert ROUTER in second.text
@@ -80,16 +90,22 @@ def test_follow_up_borrows_the_previous_user_turn():
     history = [Turn("user", "How do refunds work?"), Turn("agent", "...")]
     assert build_query("and how long?", history, "en") == "How do refunds work? and how long?"
     assert build_query("When are refunds for damaged orders paid?", history, "en") == (
-        "When are refunds for damaged orders paid?")
+        "When are refunds for damaged orders paid?"
+    )
 
 
 def test_a_clarification_names_the_unnamed_thing_for_show_why(config, profile):
     from knowledge.types import Answer
 
     hits = [make_hit("Actors", "Many actors train daily.", 0.4)]
-    ans = answer_question("What is the actor's fitness routine?", language="en",
-                          retrieve=lambda q, lang: hits, composer="extractive", profile=profile,
-                          config=config)
+    ans = answer_question(
+        "What is the actor's fitness routine?",
+        language="en",
+        retrieve=lambda q, lang: hits,
+        composer="extractive",
+        profile=profile,
+        config=config,
+    )
     assert (ans.kind, ans.referent) == ("clarify", "actor")
     assert ans.to_dict()["referent"] == "actor"
     assert "referent" not in Answer("answer", "x", "en", 1.0).to_dict()
@@ -97,12 +113,25 @@ def test_a_clarification_names_the_unnamed_thing_for_show_why(config, profile):
 
 def test_a_chosen_topic_is_quoted_where_it_answers_the_pending_question(config, profile):
     def sections(cancel_score, change_score):
-        return sorted([
-            make_hit("Cancel or change an order", "Click Cancel order to cancel it.",
-                     cancel_score, url="https://help.example.com/en/orders#cancel", doc="orders"),
-            make_hit("Cancel or change an order", "Change the address under My orders.",
-                     change_score, url="https://help.example.com/en/orders#change", doc="orders"),
-        ], key=lambda h: -h.score)
+        return sorted(
+            [
+                make_hit(
+                    "Cancel or change an order",
+                    "Click Cancel order to cancel it.",
+                    cancel_score,
+                    url="https://help.example.com/en/orders#cancel",
+                    doc="orders",
+                ),
+                make_hit(
+                    "Cancel or change an order",
+                    "Change the address under My orders.",
+                    change_score,
+                    url="https://help.example.com/en/orders#change",
+                    doc="orders",
+                ),
+            ],
+            key=lambda h: -h.score,
+        )
 
     calls: list[str] = []
 
@@ -111,10 +140,17 @@ def test_a_chosen_topic_is_quoted_where_it_answers_the_pending_question(config, 
         # the button's title ranks the change section first; the visitor asked to cancel
         return sections(0.5, 0.6) if "change" in query.lower() else sections(0.6, 0.4)
 
-    ans = answer_question("Cancel or change an order", language="en", pending="How do I cancel?",
-                          clarifications=1, chosen="Cancel or change an order",
-                          retrieve=retrieve, composer="extractive", config=config,
-                          profile=profile)
+    ans = answer_question(
+        "Cancel or change an order",
+        language="en",
+        pending="How do I cancel?",
+        clarifications=1,
+        chosen="Cancel or change an order",
+        retrieve=retrieve,
+        composer="extractive",
+        config=config,
+        profile=profile,
+    )
     assert ans.kind == "answer"
     quoted = ans.text.split("\n\n", 1)[1]
     assert quoted.startswith("Click Cancel order")

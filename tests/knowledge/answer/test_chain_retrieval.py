@@ -9,20 +9,36 @@ from knowledge.answer.config import AnswerConfig
 from knowledge.profile import Profile
 
 DOCS = [
-    ("en", "returns", "Returning an order",
-     "You can return any order within 30 days of delivery.\n\n"
-     "1. Log in to your account.\n2. Open Orders and choose Return.\n"
-     "3. Print the label and drop the parcel at a pickup point.\n\n"
-     "Refunds are paid within 14 days after we receive the parcel."),
-    ("nl", "returns", "Een bestelling retourneren",
-     "Je kunt elke bestelling binnen 30 dagen na levering retourneren.\n\n"
-     "1. Log in op je account.\n2. Open Bestellingen en kies Retourneren.\n"
-     "3. Print het label en lever het pakket af bij een afhaalpunt.\n\n"
-     "Het geld wordt binnen 14 dagen na ontvangst van het pakket teruggestort."),
-    ("en", "battery", "Battery warranty",
-     "The battery of every e-bike has a warranty of two years or 500 charge cycles."),
-    ("nl", "battery", "Garantie op de accu",
-     "De accu van elke e-bike heeft twee jaar of 500 laadcycli garantie."),
+    (
+        "en",
+        "returns",
+        "Returning an order",
+        "You can return any order within 30 days of delivery.\n\n"
+        "1. Log in to your account.\n2. Open Orders and choose Return.\n"
+        "3. Print the label and drop the parcel at a pickup point.\n\n"
+        "Refunds are paid within 14 days after we receive the parcel.",
+    ),
+    (
+        "nl",
+        "returns",
+        "Een bestelling retourneren",
+        "Je kunt elke bestelling binnen 30 dagen na levering retourneren.\n\n"
+        "1. Log in op je account.\n2. Open Bestellingen en kies Retourneren.\n"
+        "3. Print het label en lever het pakket af bij een afhaalpunt.\n\n"
+        "Het geld wordt binnen 14 dagen na ontvangst van het pakket teruggestort.",
+    ),
+    (
+        "en",
+        "battery",
+        "Battery warranty",
+        "The battery of every e-bike has a warranty of two years or 500 charge cycles.",
+    ),
+    (
+        "nl",
+        "battery",
+        "Garantie op de accu",
+        "De accu van elke e-bike heeft twee jaar of 500 laadcycli garantie.",
+    ),
 ]
 
 
@@ -37,9 +53,16 @@ def indexed(tmp_path_factory):
     store = build_store(Settings(data_dir=data))
     chunks = []
     for lang, doc, title, text in DOCS:
-        chunks += chunk_document(make_document(
-            source="shop", doc_id=f"{lang}/{doc}", title=title,
-            url=f"https://shop.example.com/{lang}/{doc}", text=text, language=lang))
+        chunks += chunk_document(
+            make_document(
+                source="shop",
+                doc_id=f"{lang}/{doc}",
+                title=title,
+                url=f"https://shop.example.com/{lang}/{doc}",
+                text=text,
+                language=lang,
+            )
+        )
     store.upsert(chunks)
     yield store
     store.close()
@@ -49,8 +72,14 @@ def ask(store, question, language):
     def retrieve(query, lang):
         return store.search(query, k=6, language=lang)
 
-    return answer_question(question, language=language, retrieve=retrieve,
-                           composer="extractive", profile=Profile(), config=AnswerConfig())
+    return answer_question(
+        question,
+        language=language,
+        retrieve=retrieve,
+        composer="extractive",
+        profile=Profile(),
+        config=AnswerConfig(),
+    )
 
 
 def test_english_question_gets_english_answer_with_its_source(indexed):

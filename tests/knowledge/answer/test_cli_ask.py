@@ -34,9 +34,17 @@ def test_ask_json_has_the_design_shape(capsys):
 def test_ask_batch_adds_id_and_latency(tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text(
-        json.dumps({"id": "q1", "question": "When are refunds paid?"}) + "\n"
-        + json.dumps({"id": "q2", "question": "Verkopen jullie cadeaubonnen?", "lang": "nl",
-                      "history": [{"role": "user", "text": "hallo"}]}) + "\n",
+        json.dumps({"id": "q1", "question": "When are refunds paid?"})
+        + "\n"
+        + json.dumps(
+            {
+                "id": "q2",
+                "question": "Verkopen jullie cadeaubonnen?",
+                "lang": "nl",
+                "history": [{"role": "user", "text": "hallo"}],
+            }
+        )
+        + "\n",
         encoding="utf-8",
     )
     out = tmp_path / "a.jsonl"

@@ -20,8 +20,9 @@ def test_hands_off_when_nothing_relevant_exists(config):
 
 def test_hands_off_when_key_terms_are_not_covered(config):
     hits = [make_hit("Refunds", REFUND_EN, 0.45)]
-    v = decide("What is the hourly salary of a warehouse worker?", hits, language="en",
-               config=config)
+    v = decide(
+        "What is the hourly salary of a warehouse worker?", hits, language="en", config=config
+    )
     assert (v.kind, v.reason) == ("handoff", "not_covered")
 
 
@@ -37,8 +38,9 @@ def test_clarifies_between_distinct_topics_with_close_scores(config):
         make_hit("Reset your router", "Hold the reset button for 10 seconds.", 0.51),
         make_hit("Refunds", REFUND_EN, 0.2),
     ]
-    v = decide("How do I reset it all?", hits, language="en", config=config,
-               history_text="earlier talk")
+    v = decide(
+        "How do I reset it all?", hits, language="en", config=config, history_text="earlier talk"
+    )
     assert v.kind == "clarify"
     assert v.reason == "ambiguous_topics"
     assert v.options == ("Reset your password", "Reset your router")
@@ -59,8 +61,13 @@ def test_clarifies_a_reference_the_conversation_never_named(config):
     v = decide("What facilities does this library offer?", hits, language="en", config=config)
     assert (v.kind, v.reason, v.referent) == ("clarify", "unresolved_reference", "library")
     # named earlier: no clarification needed
-    v = decide("What facilities does this library offer?", hits, language="en", config=config,
-               history_text="Tell me about the Monterey Park library")
+    v = decide(
+        "What facilities does this library offer?",
+        hits,
+        language="en",
+        config=config,
+        history_text="Tell me about the Monterey Park library",
+    )
     assert v.reason != "unresolved_reference"
 
 
@@ -72,36 +79,58 @@ def test_clarifies_when_too_little_to_go_on(config):
 
 def test_hands_off_after_max_clarifications(config):
     hits = [make_hit("A topic", "alpha text", 0.52), make_hit("B topic", "beta text", 0.51)]
-    first = decide("topic?", hits, language="en", config=config, clarifications=1,
-                   history_text="x")
+    first = decide("topic?", hits, language="en", config=config, clarifications=1, history_text="x")
     assert first.kind == "clarify"
-    second = decide("topic?", hits, language="en", config=config, clarifications=2,
-                    history_text="x")
+    second = decide(
+        "topic?", hits, language="en", config=config, clarifications=2, history_text="x"
+    )
     assert (second.kind, second.reason) == ("handoff", "clarification_failed")
 
 
 def test_a_reply_that_leads_nowhere_is_asked_again_then_handed_off(config):
     nothing = [make_hit("Refunds", REFUND_EN, 0.1)]
-    again = decide("How do I reset it? the blue thing", nothing, language="en", config=config,
-                   clarifications=1, history_text="How do I reset it?")
+    again = decide(
+        "How do I reset it? the blue thing",
+        nothing,
+        language="en",
+        config=config,
+        clarifications=1,
+        history_text="How do I reset it?",
+    )
     assert (again.kind, again.reason) == ("clarify", "still_unclear")
-    last = decide("How do I reset it? the blue thing no idea", nothing, language="en",
-                  config=config, clarifications=2, history_text="How do I reset it?")
+    last = decide(
+        "How do I reset it? the blue thing no idea",
+        nothing,
+        language="en",
+        config=config,
+        clarifications=2,
+        history_text="How do I reset it?",
+    )
     assert (last.kind, last.reason) == ("handoff", "clarification_failed")
 
 
 def test_chosen_topic_settles_ambiguity(config):
     hits = [make_hit("Reset your password", PASSWORD_EN, 0.52)]
-    v = decide("How do I reset it? Reset your password", hits, language="en", config=config,
-               clarifications=1, chosen_topic=True)
+    v = decide(
+        "How do I reset it? Reset your password",
+        hits,
+        language="en",
+        config=config,
+        clarifications=1,
+        chosen_topic=True,
+    )
     assert v.kind == "answer"
 
 
 def test_request_for_a_human_in_several_languages(config):
     hits = [make_hit("Refunds", REFUND_EN, 0.9)]
-    for text in ("I want to talk to a human", "Ik wil een medewerker spreken",
-                 "Ich möchte mit einem Menschen sprechen", "Je veux parler à un humain",
-                 "Quiero hablar con una persona"):
+    for text in (
+        "I want to talk to a human",
+        "Ik wil een medewerker spreken",
+        "Ich möchte mit einem Menschen sprechen",
+        "Je veux parler à un humain",
+        "Quiero hablar con una persona",
+    ):
         assert wants_human(text), text
         v = decide(text, hits, language="en", config=config)
         assert v.reason == "visitor_asked_for_human"
@@ -125,13 +154,21 @@ def test_a_reference_the_content_settles_is_answered(config):
 
 
 def test_a_reply_to_our_follow_up_is_not_asked_about_its_wording_again(config):
-    hits = [make_hit("Tom Hanks", "Tom Hanks trains with a personal coach.", 0.85),
-            make_hit("Meryl Streep", "Meryl Streep swims every morning.", 0.70)]
+    hits = [
+        make_hit("Tom Hanks", "Tom Hanks trains with a personal coach.", 0.85),
+        make_hit("Meryl Streep", "Meryl Streep swims every morning.", 0.70),
+    ]
     question = "What is the actor's fitness routine?"
     first = decide(question, hits, language="en", config=config)
     assert (first.kind, first.referent) == ("clarify", "actor")
-    second = decide(f"{question} Tom Hanks", hits, language="en", config=config,
-                    clarifications=1, history_text=question)
+    second = decide(
+        f"{question} Tom Hanks",
+        hits,
+        language="en",
+        config=config,
+        clarifications=1,
+        history_text=question,
+    )
     assert second.kind == "answer"
 
 
@@ -153,8 +190,10 @@ def test_vector_evidence_ignores_the_relative_keyword_boost(config):
 def test_relevant_content_in_the_visitors_language_wins_over_a_better_translation(config):
     from .conftest import PASSWORD_NL
 
-    hits = [make_hit("Reset your password", PASSWORD_EN, 0.6),
-            make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.5, lang="nl")]
+    hits = [
+        make_hit("Reset your password", PASSWORD_EN, 0.6),
+        make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.5, lang="nl"),
+    ]
     v = decide("Hoe stel ik mijn wachtwoord opnieuw in?", hits, language="nl", config=config)
     assert v.kind == "answer"
     assert [h.chunk.language for h in v.hits] == ["nl"]
@@ -176,8 +215,14 @@ def test_titles_that_all_name_the_question_and_more_are_asked_about(config):
     assert (v.kind, [h.chunk.title for h in v.hits]) == ("answer", ["Cancel or change an order"])
     # off by default, and a button choice settles it
     assert decide("How do I cancel?", [order, sub], language="en", config=config).kind == "answer"
-    v = decide("How do I cancel? Cancel or change an order", [order], language="en", config=ties,
-               clarifications=1, chosen_topic=True)
+    v = decide(
+        "How do I cancel? Cancel or change an order",
+        [order],
+        language="en",
+        config=ties,
+        clarifications=1,
+        chosen_topic=True,
+    )
     assert v.kind == "answer"
 
 
@@ -218,8 +263,10 @@ def test_without_content_in_the_visitors_language_the_fallback_language_is_quote
 
     from .conftest import PASSWORD_NL
 
-    hits = [make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.6, lang="nl"),
-            make_hit("Reset your password", PASSWORD_EN, 0.5)]
+    hits = [
+        make_hit("Wachtwoord opnieuw instellen", PASSWORD_NL, 0.6, lang="nl"),
+        make_hit("Reset your password", PASSWORD_EN, 0.5),
+    ]
     question = "Comment réinitialiser mon mot de passe ?"
     v = decide(question, hits, language="fr", config=config)
     assert [h.chunk.language for h in v.hits] == ["en"]
@@ -231,6 +278,8 @@ def test_fallback_languages_from_yaml_are_a_tuple():
     from knowledge.answer.config import AnswerConfig
 
     assert AnswerConfig.from_mapping({"fallback_languages": ["en", "de"]}).fallback_languages == (
-        "en", "de")
+        "en",
+        "de",
+    )
     assert AnswerConfig.from_mapping({"fallback_languages": "en"}).fallback_languages == ("en",)
     assert AnswerConfig.from_mapping({"fallback_languages": None}).fallback_languages == ()

@@ -44,9 +44,11 @@ def test_two_sections_of_one_page_are_cited_once_with_the_first_anchor() -> None
 def test_a_code_block_is_one_verbatim_unit_and_does_not_lead_the_quote():
     from knowledge.answer.extractive import select, units
 
-    passage = ("Client libraries let you burn secrets from scripts.\n\n"
-               "```bash\n$ ots burn SECRET_KEY\n\n$ ots share\n```\n\n"
-               "The Go client library is maintained by the community.")
+    passage = (
+        "Client libraries let you burn secrets from scripts.\n\n"
+        "```bash\n$ ots burn SECRET_KEY\n\n$ ots share\n```\n\n"
+        "The Go client library is maintained by the community."
+    )
     parts = units(passage)
     assert parts[1] == "```bash\n$ ots burn SECRET_KEY\n\n$ ots share\n```"
     quote = select("client libraries burn secrets", passage, "en", max_units=1)

@@ -108,9 +108,15 @@ def test_dutch_het_is_a_pronoun_when_no_noun_follows():
 def test_other_languages_leave_self_contained_questions_alone():
     assert unresolved_reference("Werkt de app ook offline?", "", "nl") == ""
     assert unresolved_reference("Hoe vervang ik de band van mijn fiets?", "", "nl") == ""
-    assert unresolved_reference("Het pictogram in de balk dat eruit ziet als een persoon", "",
-                                "nl") == ""
+    assert (
+        unresolved_reference("Het pictogram in de balk dat eruit ziet als een persoon", "", "nl")
+        == ""
+    )
     assert unresolved_reference("Wat is de hoofdstad van Frankrijk?", "", "nl") == ""
-    assert unresolved_reference("Hoe stel ik mijn wachtwoord opnieuw in als ik het vergeten ben?",
-                                "", "nl") == ""
+    assert (
+        unresolved_reference(
+            "Hoe stel ik mijn wachtwoord opnieuw in als ik het vergeten ben?", "", "nl"
+        )
+        == ""
+    )
     assert unresolved_reference("Wann endete der Krieg?", "Der Zweite Weltkrieg", "de") == ""

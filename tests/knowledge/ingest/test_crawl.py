@@ -197,6 +197,8 @@ def test_robots_directives_from_header_and_none() -> None:
 def test_gzipped_sitemap() -> None:
     import gzip
 
-    xml = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-           b"<url><loc>http://a.test/p</loc></url></urlset>")  # fmt: skip
+    xml = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>http://a.test/p</loc></url></urlset>"
+    )
     assert parse_sitemap(gzip.compress(xml)) == (["http://a.test/p"], [])

@@ -12,9 +12,11 @@ from tests.knowledge.fixtures.site import Site, serve
 
 def settings(tmp_path: Path, **kw: object) -> Settings:
     base: dict[str, object] = {
-        "data_dir": tmp_path, "allow_private_networks": True, "fetch_max_bytes": 100_000,
+        "data_dir": tmp_path,
+        "allow_private_networks": True,
+        "fetch_max_bytes": 100_000,
         "http_timeout_s": 2.0,
-    }  # fmt: skip
+    }
     base.update(kw)
     return Settings(_env_file=None, **base)  # type: ignore[arg-type,call-arg]
 

@@ -6,14 +6,38 @@ from knowledge.insights.store import InsightsStore
 
 def test_gaps_group_unanswered_questions_and_mask_them(tmp_path):
     store = InsightsStore(tmp_path / "i.sqlite3")
-    store.record(conversation_id="a", language="en", kind="handoff", reason="no_relevant_content",
-                 confidence=0.1, question="Do you sell gift cards? card 4111 1111 1111 1111")
-    store.record(conversation_id="b", language="nl", kind="handoff", reason="not_covered",
-                 confidence=0.2, question="Gift cards for birthdays?")
-    store.record(conversation_id="c", language="en", kind="handoff",
-                 reason="visitor_asked_for_human", confidence=1.0, question="human please")
-    store.record(conversation_id="c", language="en", kind="answer", reason="grounded",
-                 confidence=0.7, question="When are refunds paid?")
+    store.record(
+        conversation_id="a",
+        language="en",
+        kind="handoff",
+        reason="no_relevant_content",
+        confidence=0.1,
+        question="Do you sell gift cards? card 4111 1111 1111 1111",
+    )
+    store.record(
+        conversation_id="b",
+        language="nl",
+        kind="handoff",
+        reason="not_covered",
+        confidence=0.2,
+        question="Gift cards for birthdays?",
+    )
+    store.record(
+        conversation_id="c",
+        language="en",
+        kind="handoff",
+        reason="visitor_asked_for_human",
+        confidence=1.0,
+        question="human please",
+    )
+    store.record(
+        conversation_id="c",
+        language="en",
+        kind="answer",
+        reason="grounded",
+        confidence=0.7,
+        question="When are refunds paid?",
+    )
     gaps = store.gaps()
     assert [g.topic for g in gaps] == ["gift cards"]
     assert gaps[0].count == 2
@@ -23,10 +47,17 @@ def test_gaps_group_unanswered_questions_and_mask_them(tmp_path):
 
 def test_report_counts_decisions_and_conversations(tmp_path):
     store = InsightsStore(tmp_path / "i.sqlite3")
-    for conv, kind in [("a", "answer"), ("a", "answer"), ("b", "clarify"), ("b", "handoff"),
-                       ("c", "answer"), ("c", "handoff")]:
-        store.record(conversation_id=conv, language="en", kind=kind, reason="r",
-                     confidence=0.5, question="q")
+    for conv, kind in [
+        ("a", "answer"),
+        ("a", "answer"),
+        ("b", "clarify"),
+        ("b", "handoff"),
+        ("c", "answer"),
+        ("c", "handoff"),
+    ]:
+        store.record(
+            conversation_id=conv, language="en", kind=kind, reason="r", confidence=0.5, question="q"
+        )
     r = store.report()
     assert r["turns"] == 6
     assert r["decisions"] == {"answer": 3, "clarify": 1, "handoff": 2}
@@ -42,8 +73,13 @@ def test_cli_gaps_and_report(tmp_path, monkeypatch, capsys):
     get_settings.cache_clear()
     try:
         InsightsStore(tmp_path / "insights.sqlite3").record(
-            conversation_id="a", language="en", kind="handoff", reason="no_relevant_content",
-            confidence=0.1, question="Do you sell gift cards?")
+            conversation_id="a",
+            language="en",
+            kind="handoff",
+            reason="no_relevant_content",
+            confidence=0.1,
+            question="Do you sell gift cards?",
+        )
         assert main(["gaps"]) == 0
         assert "add content about: sell gift cards" in capsys.readouterr().out
         assert main(["report", "--json"]) == 0

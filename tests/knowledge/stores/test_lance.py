@@ -25,8 +25,9 @@ def test_upsert_counts_and_skips_unchanged_chunks(store: LanceChunkStore, e5: Co
     assert store.upsert(PAGES) == 0  # nothing changed: nothing written, nothing embedded
     assert len(e5.embedded) == before
 
-    changed = replace(PAGES[0], text=PAGES[0].text + " Forget a network in the same menu.",
-                      content_hash="new")  # fmt: skip
+    changed = replace(
+        PAGES[0], text=PAGES[0].text + " Forget a network in the same menu.", content_hash="new"
+    )
     assert store.upsert([changed]) == 1
     assert len(e5.embedded) == before + 1
     assert store.count() == 5

@@ -38,7 +38,11 @@ from tests.knowledge.stores.conftest import PAGES, CountingE5
 def test_connection_params_for_self_hosted_and_cloud() -> None:
     local = connection_params("http://localhost:8080", grpc_port=50052)
     assert (local.cloud, local.http_host, local.http_port, local.http_secure) == (
-        False, "localhost", 8080, False)  # fmt: skip
+        False,
+        "localhost",
+        8080,
+        False,
+    )
     assert (local.grpc_host, local.grpc_port) == ("localhost", 50052)
     assert connection_params("weaviate.internal").http_port == 80
     cloud = connection_params("https://abc.c0.europe-west3.gcp.weaviate.cloud")
@@ -64,7 +68,10 @@ def test_filters_combine_sources_and_languages() -> None:
     assert single.operator.value == "ContainsAny"
     both = build_filter(sources=["help"], languages=["nl"], doc_ids=["a"])
     assert [(f.target, f.value) for f in both.filters] == [
-        ("source", ["help"]), ("language", ["nl"]), ("doc_id", ["a"])]  # fmt: skip
+        ("source", ["help"]),
+        ("language", ["nl"]),
+        ("doc_id", ["a"]),
+    ]
 
 
 def test_objects_carry_deterministic_uuid_vector_and_keyword_text() -> None:
@@ -103,8 +110,12 @@ def _free_port() -> int:
 
 def test_unreachable_server_fails_with_one_line(tmp_path: Path) -> None:
     port = _free_port()  # nothing listens there
-    settings = Settings(store="weaviate", CUSTOMER_AGENT_DATA=tmp_path,
-                        WEAVIATE_URL=f"http://127.0.0.1:{port}", http_timeout_s=2)  # fmt: skip
+    settings = Settings(
+        store="weaviate",
+        CUSTOMER_AGENT_DATA=tmp_path,
+        WEAVIATE_URL=f"http://127.0.0.1:{port}",
+        http_timeout_s=2,
+    )
     store = WeaviateChunkStore.from_settings(settings, CountingE5())
     assert isinstance(store, ChunkStore)
     with pytest.raises(StoreError, match="Weaviate unavailable"):
@@ -122,8 +133,11 @@ live = pytest.mark.skipif(
 
 @pytest.fixture
 def live_store(tmp_path: Path) -> Iterator[WeaviateChunkStore]:
-    settings = Settings(store="weaviate", CUSTOMER_AGENT_DATA=tmp_path,
-                        weaviate_collection=f"Test{uuid.uuid4().hex[:8]}")  # fmt: skip
+    settings = Settings(
+        store="weaviate",
+        CUSTOMER_AGENT_DATA=tmp_path,
+        weaviate_collection=f"Test{uuid.uuid4().hex[:8]}",
+    )
     store = WeaviateChunkStore.from_settings(settings, CountingE5(), cache_path=tmp_path / "c.db")
     yield store
     client = store._client
@@ -199,10 +213,14 @@ def test_schema_created_once_for_writes_never_for_reads(rest_port: int) -> None:
 
     def connect() -> Any:
         return weaviate.connect_to_custom(
-            http_host="127.0.0.1", http_port=rest_port, http_secure=False,
-            grpc_host="127.0.0.1", grpc_port=_free_port(), grpc_secure=False,
+            http_host="127.0.0.1",
+            http_port=rest_port,
+            http_secure=False,
+            grpc_host="127.0.0.1",
+            grpc_port=_free_port(),
+            grpc_secure=False,
             skip_init_checks=True,
-        )  # fmt: skip
+        )
 
     store = WeaviateChunkStore(connect, CountingE5(), collection="TestChunk")
     assert store.count() == 0 and store.search("printer") == []  # no collection: nothing to read
