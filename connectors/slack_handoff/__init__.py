@@ -1,0 +1,1 @@
+"""Human handoff in Slack: see README "Handoff in Slack" and docs/architecture.md."""
