@@ -27,18 +27,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+
+from knowledge.language import demonstratives, referring_pronouns, stop_words
+from knowledge.language import tokens as split_tokens
 
 _QUOTES = frozenset('"“”«»')
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[\"“”«»]|[,.;:?!()]", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
 @dataclass(frozen=True)
 class _Rules:
-    demonstratives: frozenset[str]
+    code: str  # its pronouns and demonstratives are knowledge.language's lists for this code
     definite: frozenset[str]
-    pronouns: frozenset[str]
     opening_demonstrative: re.Pattern[str]
     relatives: frozenset[str]  # demonstratives that also join clauses ("the icon that looks")
     links: frozenset[str]  # words that introduce the name after a noun ("of", "called")
@@ -49,6 +49,14 @@ class _Rules:
     # articles that are also object pronouns: Dutch "het" in "Hoe stuur ik het terug?"
     article_pronouns: frozenset[str] = frozenset()
     particles: frozenset[str] = frozenset()  # separable-verb particles after such a pronoun
+
+    @property
+    def demonstratives(self) -> frozenset[str]:
+        return demonstratives(self.code)
+
+    @property
+    def pronouns(self) -> frozenset[str]:
+        return referring_pronouns(self.code)
 
 
 def _set(text: str) -> frozenset[str]:
@@ -118,10 +126,9 @@ animal raza especie
 
 _RULES: dict[str, _Rules] = {
     "en": _Rules(
-        demonstratives=_set("this that these those"),
+        code="en",
         relatives=_set("that"),
         definite=_set("the"),
-        pronouns=_set("it its they them their he she his him"),
         opening_demonstrative=re.compile(
             r"^\s*(this|that|these|those)\s+(is|are|was|were)\b", re.IGNORECASE
         ),
@@ -131,10 +138,9 @@ _RULES: dict[str, _Rules] = {
         plural_endings=("es", "s"),
     ),
     "nl": _Rules(
-        demonstratives=_set("deze dit die dat"),
+        code="nl",
         relatives=_set("die dat"),
         definite=_set("de het"),
-        pronouns=_set("hij hem"),
         opening_demonstrative=re.compile(
             r"^\s*(dit|dat|deze)\s+(is|zijn|was|waren)\b", re.IGNORECASE
         ),
@@ -148,10 +154,9 @@ _RULES: dict[str, _Rules] = {
         ),
     ),
     "de": _Rules(
-        demonstratives=_set("dieser diese dieses diesem diesen jener jene jenes"),
+        code="de",
         relatives=frozenset(),
         definite=_set("der die das dem den des"),
-        pronouns=_set("er ihn ihm"),
         opening_demonstrative=re.compile(
             r"^\s*(das|dies|dieses)\s+(ist|sind|war|waren)\b", re.IGNORECASE
         ),
@@ -162,10 +167,9 @@ _RULES: dict[str, _Rules] = {
         names_capitalised=False,
     ),
     "fr": _Rules(
-        demonstratives=_set("ce cet cette ces"),
+        code="fr",
         relatives=frozenset(),
         definite=_set("le la les l"),
-        pronouns=frozenset(),  # "il" is mostly impersonal ("il faut", "il y a")
         opening_demonstrative=re.compile(r"^\s*(c'est|ce sont|c'était)\b", re.IGNORECASE),
         links=_set("de du des appelé appelée nommé nommée"),
         personal=_set("je j nous vous tu mon ma mes notre nos votre vos"),
@@ -173,10 +177,9 @@ _RULES: dict[str, _Rules] = {
         plural_endings=("s", "x"),
     ),
     "es": _Rules(
-        demonstratives=_set("este esta estos estas ese esa esos esas aquel aquella"),
+        code="es",
         relatives=frozenset(),
         definite=_set("el la los las"),
-        pronouns=_set("él ella ellos ellas"),
         opening_demonstrative=re.compile(
             r"^\s*(esto|eso|este|esta)\s+(es|son|era|fue)\b", re.IGNORECASE
         ),
@@ -228,13 +231,6 @@ _PRONOUN_MAX_WORDS = 14  # longer first messages usually carry their own referen
 
 def _rules(language: str) -> _Rules:
     return _RULES.get(language, _RULES["en"])
-
-
-@lru_cache(maxsize=8)
-def _stop_words(language: str) -> frozenset[str]:
-    from knowledge.answer.terms import stop_words
-
-    return stop_words(language)
 
 
 def _base(word: str, rules: _Rules) -> str:
@@ -366,9 +362,9 @@ def unresolved_reference(
     "the actor" rule for businesses whose visitors say "the film" about the one they watch.
     """
     rules = _rules(language)
-    stops = _stop_words(language)
-    earlier = [_POSSESSIVE.sub("", t.lower()) for t in _TOKEN.findall(history_text)]
-    tokens = _TOKEN.findall(question)
+    stops = stop_words(language)
+    earlier = [_POSSESSIVE.sub("", t.lower()) for t in split_tokens(history_text)]
+    tokens = split_tokens(question)
     lowered = [t.lower() for t in tokens]
     for i, word in enumerate(lowered):
         history = frozenset(earlier + [_POSSESSIVE.sub("", w) for w in lowered[:i]])

@@ -1,68 +1,18 @@
 """Key terms of a question and their coverage in passages: one of the decision's three signals.
 
-Stop words come from spaCy's per-language lists (offline, no pipeline needed). Matching is on a
-5-character prefix so "installing" covers "install" without a stemmer per language (after a
-plural -s, which a prefix alone misses in words of up to five letters: "years" vs "year").
+Words and stop words (spaCy's per-language lists plus question words) come from
+`knowledge.language`. Matching is on a 5-character prefix so "installing" covers "install"
+without a stemmer per language (after a plural -s, which a prefix alone misses in words of up to
+five letters: "years" vs "year").
 """
 
 from __future__ import annotations
 
-import importlib
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
-# words that ask rather than name a topic, across languages (on top of spaCy's lists)
-_EXTRA_STOP = {
-    "how",
-    "what",
-    "which",
-    "can",
-    "could",
-    "would",
-    "should",
-    "please",
-    "tell",
-    "know",
-    "want",
-    "need",
-    "help",
-    "hoe",
-    "wat",
-    "welke",
-    "kan",
-    "kun",
-    "graag",
-    "wie",
-    "was",
-    "comment",
-    "quoi",
-    "cómo",
-    "qué",
-    "puedo",
-    "thanks",
-    "hi",
-    "hello",
-    "hey",
-    "like",
-    "get",
-    "use",
-}
+from knowledge.language import stop_words, words
 
-
-@lru_cache(maxsize=8)
-def stop_words(language: str) -> frozenset[str]:
-    """spaCy's stop words for `language` (English's when spaCy has none)."""
-    try:
-        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
-    except ModuleNotFoundError:
-        module = importlib.import_module("spacy.lang.en.stop_words")
-    return frozenset(w.lower() for w in module.STOP_WORDS) | _EXTRA_STOP
-
-
-def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+__all__ = ["coverage", "key_terms", "stem", "stop_words", "words"]
 
 
 def key_terms(text: str, language: str) -> list[str]:

