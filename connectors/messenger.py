@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.common.chat_channel import ChatWebhookInput
+from connectors.common.chat_channel import ChatWebhookInput, Inbound
+from connectors.common.chat_output import ChatOutput, Routing
 from connectors.common.config import retry_policy_from_env, setting
 from connectors.common.outbound import OutboundError, RetryPolicy, post_with_retries
 from connectors.common.senders import SenderBook
@@ -45,13 +46,10 @@ from connectors.common.text import (
     Option,
     chat_markup,
     join_blocks,
-    match_option,
-    phrase,
     render_options,
     render_sources,
-    split_text,
 )
-from connectors.common.window import WindowClosedHandler, window_closed
+from connectors.common.window import WindowClosedHandler
 
 logger = logging.getLogger(__name__)
 
@@ -137,12 +135,20 @@ def quick_replies(options: list[Option]) -> list[dict[str, str]]:
     return out
 
 
-class MessengerOutput(OutputChannel):
-    """Sends bot messages to one Messenger user (page-scoped id) through the Send API."""
+class MessengerOutput(ChatOutput):
+    """Sends to one Messenger user (page-scoped id) through the Send API: text (+ the full
+    option list when quick-reply titles had to be cut), sources as links, quick replies on the
+    last part.
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    Messenger's policy: the assistant replies within 24 h of the user's last message; a person
+    may answer up to 7 days after it with the HUMAN_AGENT tag. Anything later is not sent."""
+
+    channel = CHANNEL
+    max_chars = MAX_CHARS
+    window_error = (
+        "outside Messenger's messaging window (24 h after the visitor's last message for the "
+        "assistant, 7 days for a person with the HUMAN_AGENT tag)"
+    )
 
     def __init__(
         self,
@@ -151,29 +157,16 @@ class MessengerOutput(OutputChannel):
         window_closed_handlers: list[WindowClosedHandler] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(senders, window_closed_handlers, clock)
         self.config = config
-        self.senders = senders
-        self.window_closed_handlers = window_closed_handlers or []
-        self.clock = clock
 
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """One message per bot utterance: text (+ full option list when quick-reply titles had
-        to be cut), sources as links, quick replies attached to the last part."""
-        bot = BotMessage.from_rasa(message)
-        body = join_blocks(
+    def render(self, bot: BotMessage) -> str:
+        return join_blocks(
             chat_markup(bot.text),
             *bot.media,
             self._option_list(bot.options, bot.language),
             render_sources(bot.sources, bot.language),
         )
-        if body:
-            await self.deliver(
-                recipient_id,
-                body,
-                options=bot.options,
-                language=bot.language,
-                human=bot.kind == "human",
-            )
 
     @staticmethod
     def _option_list(options: list[Option], language: str | None) -> str:
@@ -182,97 +175,36 @@ class MessengerOutput(OutputChannel):
             return render_options(options, language)
         return ""
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.deliver(recipient_id, text)
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.deliver(recipient_id, image)
-
-    async def deliver(
-        self,
-        recipient_id: str,
-        body: str,
-        *,
-        options: list[Option] | None = None,
-        language: str | None = None,
-        human: bool = False,
-    ) -> bool:
-        """Send `body` (split if long); False if it could not be sent. Platform errors are
-        logged with the conversation id, never raised into the dialogue.
-
-        Messenger's policy: replies within 24 h of the user's last message; after that only a
-        human agent may answer (tag HUMAN_AGENT, up to 7 days). Anything else is not sent but
-        logged and passed to `window_closed_handlers`."""
-        parts = split_text(body, MAX_CHARS)
-        if not parts:
-            return False
-        routing = await self._routing(recipient_id, human)
-        if routing is None:
-            await self._window_closed(recipient_id, body)
-            return False
-        if language:
-            await self.senders.set_language(CHANNEL, recipient_id, language)
-        if options:
-            await self.senders.set_options(CHANNEL, recipient_id, options)
-        for i, part in enumerate(parts):
-            message: dict[str, Any] = {"text": part}
-            if options and i == len(parts) - 1:
-                message["quick_replies"] = quick_replies(options)
-            payload = {"recipient": {"id": recipient_id}, **routing, "message": message}
-            try:
-                await post_with_retries(
-                    self.config.send_url,
-                    json=payload,
-                    params=self.config.auth_params(),
-                    policy=self.config.policy,
-                    what="messenger send",
-                )
-            except OutboundError as exc:
-                error = exc.body.get("error") if isinstance(exc.body, dict) else None
-                if isinstance(error, dict) and error.get("error_subcode") in WINDOW_SUBCODES:
-                    await self._window_closed(recipient_id, body)
-                else:
-                    logger.error(
-                        "messenger send failed conversation_id=%s status=%s graph_error=%s",
-                        recipient_id,
-                        exc.status,
-                        error or exc,
-                    )
-                return False
-        return True
-
-    async def _routing(self, recipient_id: str, human: bool) -> dict[str, str] | None:
-        """messaging_type (+ tag) allowed for this user now, or None when nothing is."""
-        last = (await self.senders.get(CHANNEL, recipient_id)).last_inbound
-        age = None if last is None else self.clock() - last
-        if age is not None and age <= WINDOW_S:
-            return {"messaging_type": "RESPONSE"}
-        if human and age is not None and age <= HUMAN_AGENT_WINDOW_S:
+    async def routing(self, recipient_id: str, human: bool) -> Routing | None:
+        """messaging_type (+ tag) allowed for this user now, or None when nothing is: a
+        person's message within 7 days is tagged HUMAN_AGENT, the assistant's goes out as a
+        RESPONSE within 24 h."""
+        age = self.last_inbound_age((await self.senders.get(CHANNEL, recipient_id)).last_inbound)
+        if age is None:
+            return None
+        if human and age <= HUMAN_AGENT_WINDOW_S:
             return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+        if not human and age <= WINDOW_S:
+            return {"messaging_type": "RESPONSE"}
         return None
 
-    async def _window_closed(self, recipient_id: str, body: str) -> None:
-        await window_closed(CHANNEL, recipient_id, body, self.window_closed_handlers)
+    async def post(
+        self, recipient_id: str, part: str, routing: Routing, options: list[Option] | None
+    ) -> None:
+        message: dict[str, Any] = {"text": part}
+        if options:
+            message["quick_replies"] = quick_replies(options)
+        await post_with_retries(
+            self.config.send_url,
+            json={"recipient": {"id": recipient_id}, **routing, "message": message},
+            params=self.config.auth_params(),
+            policy=self.config.policy,
+            what="messenger send",
+        )
 
-
-@dataclass(frozen=True)
-class Inbound:
-    """One user event worth answering."""
-
-    sender: str
-    mid: str
-    text: str | None  # None: an attachment-only message (gets the "text only" reply)
-    kind: str  # "text" | "quick_reply" | "postback" | "attachment"
+    def is_window_error(self, exc: OutboundError) -> bool:
+        error = exc.body.get("error") if isinstance(exc.body, dict) else None
+        return isinstance(error, dict) and error.get("error_subcode") in WINDOW_SUBCODES
 
 
 def _id_of(party: Any) -> str:
@@ -283,10 +215,12 @@ def _id_of(party: Any) -> str:
 
 def parse_event(event: Mapping[str, Any]) -> Inbound | None:
     """The message/postback in a `messaging` entry, or None for echoes, reads, deliveries,
-    reactions and anything else that needs no answer."""
+    reactions and anything else that needs no answer. Kind: "text", "quick_reply",
+    "postback" or "attachment" (text None)."""
     sender = _id_of(event.get("sender"))
     if not sender:
         return None
+    meta = {"page_id": _id_of(event.get("recipient"))}
     message = event.get("message")
     if isinstance(message, dict):
         if message.get("is_echo"):
@@ -296,12 +230,12 @@ def parse_event(event: Mapping[str, Any]) -> Inbound | None:
             return None
         quick = message.get("quick_reply")
         if isinstance(quick, dict) and quick.get("payload"):
-            return Inbound(sender, mid, str(quick["payload"]), "quick_reply")
+            return Inbound(sender, mid, str(quick["payload"]), "quick_reply", meta)
         text = message.get("text")
         if isinstance(text, str) and text.strip():
-            return Inbound(sender, mid, text.strip(), "text")
+            return Inbound(sender, mid, text.strip(), "text", meta)
         if message.get("attachments") or message.get("sticker_id"):
-            return Inbound(sender, mid, None, "attachment")
+            return Inbound(sender, mid, None, "attachment", meta)
         return None
     postback = event.get("postback")
     if isinstance(postback, dict):
@@ -309,7 +243,7 @@ def parse_event(event: Mapping[str, Any]) -> Inbound | None:
         if not payload:
             return None
         mid = str(postback.get("mid") or f"postback:{sender}:{event.get('timestamp')}")
-        return Inbound(sender, mid, str(payload), "postback")
+        return Inbound(sender, mid, str(payload), "postback", meta)
     return None
 
 
@@ -323,7 +257,7 @@ class MessengerInput(ChatWebhookInput[MessengerConfig]):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(MessengerConfig.load(credentials))
 
-    def make_output(self) -> OutputChannel:
+    def make_output(self) -> MessengerOutput:
         return MessengerOutput(self.config, self.senders, self.window_closed_handlers)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -369,57 +303,9 @@ class MessengerInput(ChatWebhookInput[MessengerConfig]):
                 if not isinstance(entry, dict):
                     continue
                 for event in entry.get("messaging") or []:
-                    if isinstance(event, dict):
-                        await self._accept(event, on_new_message)
+                    inbound = parse_event(event) if isinstance(event, dict) else None
+                    if inbound is not None:
+                        await self.accept(request.app, on_new_message, inbound)
             return response.text("EVENT_RECEIVED")
 
         return bp
-
-    async def _accept(
-        self,
-        event: Mapping[str, Any],
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
-        inbound = parse_event(event)
-        if inbound is None:
-            return
-        if not await self.processed.claim(CHANNEL, inbound.mid):
-            logger.info(
-                "duplicate delivery ignored mid=%s conversation_id=%s", inbound.mid, inbound.sender
-            )
-            return
-        await self.senders.touch_inbound(CHANNEL, inbound.sender)
-        page_id = _id_of(event.get("recipient"))
-        self.tasks.spawn(
-            self._handle(inbound, page_id, on_new_message),
-            conversation_id=inbound.sender,
-            what="messenger message",
-        )
-
-    async def _handle(
-        self,
-        inbound: Inbound,
-        page_id: str,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
-        output = MessengerOutput(self.config, self.senders, self.window_closed_handlers)
-        record = await self.senders.get(CHANNEL, inbound.sender)
-        if inbound.text is None:
-            await output.deliver(inbound.sender, phrase("text_only", record.language))
-            return
-        text = inbound.text
-        if record.options:
-            if inbound.kind == "text":
-                text = match_option(text, record.options) or text
-            await self.senders.set_options(CHANNEL, inbound.sender, [])
-        metadata = {"channel": CHANNEL, "message_id": inbound.mid, "page_id": page_id}
-        await on_new_message(
-            UserMessage(
-                text,
-                output,
-                inbound.sender,
-                input_channel=CHANNEL,
-                message_id=inbound.mid,
-                metadata=metadata,
-            )
-        )

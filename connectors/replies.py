@@ -104,19 +104,21 @@ async def fallback_reply(
     if messages:
         return None
     agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    nlg = getattr(agent, "nlg", None)
     tracker = None
-    if agent is not None and agent.tracker_store is not None:
+    if store is not None:
         try:
-            tracker = await agent.tracker_store.retrieve(sender_id)
+            tracker = await store.retrieve(sender_id)
         except Exception:  # the store failing must not cost the visitor a reply
             logger.warning("tracker unavailable for fallback reply", exc_info=True)
     if tracker is not None and tracker.get_slot("handoff_active"):
         return None
     tracker_language = tracker.get_slot("language") if tracker is not None else None
     text = None
-    if agent is not None and tracker is not None and agent.nlg is not None:
+    if tracker is not None and nlg is not None:
         try:
-            generated = await agent.nlg.generate(FALLBACK_RESPONSE, tracker, channel)
+            generated = await nlg.generate(FALLBACK_RESPONSE, tracker, channel)
             text = (generated or {}).get("text")
         except Exception:
             logger.warning("fallback response could not be rendered", exc_info=True)

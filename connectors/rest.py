@@ -3,12 +3,13 @@
 Replaces Rasa's `rest` channel under the same name and URL, for scripts, tests and simple
 clients. Differences from Rasa's: malformed requests get a 4xx with a reason instead of a 500,
 messages are size-capped, each bot utterance is one message carrying its `custom` payload, and a
-failing action server yields a polite fallback reply instead of an empty list.
+failing action server yields a polite fallback reply instead of an empty list (both from the
+shared turn, `connectors.common.turn`). A REST client cannot be reached outside its request:
+`push` says so, and the Slack handoff posts that back to the agent.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -19,14 +20,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.replies import MergingCollector, fallback_reply
+from connectors.common.delivery import NO_PUSH, DeliveryResult, OutboundMessage
+from connectors.common.turn import run_turn
+from connectors.replies import MergingCollector
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_CHARS = 4000
 MAX_SENDER_CHARS = 128
-REPLY_TIMEOUT_S = 60.0
 
 
 class RequestError(Exception):
@@ -92,34 +94,14 @@ class RestInput(InputChannel):
                 sender, text, metadata = parse_message_request(request.body)
             except RequestError as exc:
                 return error_response(exc)
-            messages = await deliver(
-                on_new_message, request.app, text, sender, self.name(), metadata
+            message = UserMessage(
+                text, MergingCollector(), sender, input_channel=self.name(), metadata=metadata
             )
+            messages = await run_turn(request.app, on_new_message, message)
             return response.json(messages)
 
         return webhook
 
-
-async def deliver(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    app: Any,
-    text: str,
-    sender: str,
-    channel: str,
-    metadata: dict[str, Any] | None,
-) -> list:
-    """Run one visitor message through Rasa and return the bot's messages (never empty unless
-    a human owns the conversation)."""
-    collector = MergingCollector()
-    message = UserMessage(text, collector, sender, input_channel=channel, metadata=metadata)
-    try:
-        await asyncio.wait_for(on_new_message(message), timeout=REPLY_TIMEOUT_S)
-    except asyncio.TimeoutError:
-        logger.error("message handling timed out", extra={"sender": sender})
-    except Exception:
-        logger.exception("message handling failed", extra={"sender": sender})
-    messages = list(collector.messages)
-    fallback = await fallback_reply(app, sender, channel, messages)
-    if fallback is not None:
-        messages.append(fallback)
-    return messages
+    async def push(self, sender_id: str, message: OutboundMessage) -> DeliveryResult:
+        """REST clients are only reached in the response to their own request."""
+        return DeliveryResult.failure(f"rest: {NO_PUSH}")

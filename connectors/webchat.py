@@ -8,7 +8,9 @@ Routes (under `/webhooks/webchat`):
   GET  /              health
   POST /webhook       {"conversation_id", "message", "metadata": {"languages", "page_url"}}
   GET  /config        agent name, avatar, sample questions, show-why flag (what the widget needs)
-  GET  /poll          messages sent outside a request (human takeover), drained once
+  GET  /poll          ?conversation_id=&after=<last id shown>: messages pushed outside a request
+                      (a person in the Slack handoff), from the persistent outbox
+                      (`connectors.common.outbox`), so any Rasa process can serve the poll
   GET  /static/<f>    widget.js, widget.css, i18n.js, avatar.svg
   GET  /test          the admin test-chat page, only when show-why is enabled (else 404)
 
@@ -19,13 +21,10 @@ Requests from an origin that is neither this server nor configured are refused w
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
 import re
-import time
-from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -35,8 +34,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.replies import fallback_reply
-from connectors.rest import REPLY_TIMEOUT_S
+from connectors.common.delivery import DeliveryResult, OutboundMessage
+from connectors.common.outbox import Outbox
+from connectors.common.ratelimit import RateLimiter
+from connectors.common.turn import run_turn
+from connectors.replies import merge_utterance
 
 logger = logging.getLogger(__name__)
 
@@ -52,18 +54,8 @@ UI_LANGUAGES = ("en", "nl", "de", "fr", "es")
 # 128 bits or more of browser randomness, URL-safe: nobody can pick another visitor's id.
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$")
-CUSTOM_KEYS = ("kind", "sources", "language", "options", "agent", "confidence", "why")
 # sanic-cors skips its own header logic when this request-context flag is set.
 SANIC_CORS_EVALUATED = "_sanic_cors_e"
-
-FALLBACK_TEXT = {
-    "en": "Sorry, something went wrong on our side. Please try again in a moment.",
-    "nl": "Sorry, er ging bij ons iets mis. Probeer het zo nog eens.",
-    "de": "Entschuldigung, bei uns ist etwas schiefgelaufen. "
-    "Bitte versuchen Sie es gleich noch einmal.",
-    "fr": "Désolé, un problème est survenu de notre côté. Veuillez réessayer dans un instant.",
-    "es": "Lo sentimos, algo ha fallado por nuestra parte. Inténtalo de nuevo en un momento.",
-}
 
 
 class BadRequest(Exception):
@@ -75,35 +67,6 @@ class BadRequest(Exception):
         self.message = message
 
 
-class RateLimiter:
-    """Sliding-window limit per key (conversation id, client IP), bounded in memory.
-
-    In-process on purpose: one Rasa process serves the widget in the default deployment; behind
-    several workers each gets its own budget, which still stops a runaway client.
-    """
-
-    def __init__(self, limit: int, window_s: float = 60.0, max_keys: int = 10_000) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self.max_keys = max_keys
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
-
-    def allow(self, key: str, now: float | None = None) -> bool:
-        if self.limit <= 0:
-            return True
-        now = time.monotonic() if now is None else now
-        hits = self._hits.pop(key, None) or deque()
-        while hits and now - hits[0] >= self.window_s:
-            hits.popleft()
-        allowed = len(hits) < self.limit
-        if allowed:
-            hits.append(now)
-        self._hits[key] = hits
-        while len(self._hits) > self.max_keys:
-            self._hits.popitem(last=False)
-        return allowed
-
-
 def ui_language(languages: list[str] | None) -> str:
     """First browser language the widget has strings for; English otherwise."""
     for tag in languages or []:
@@ -113,45 +76,8 @@ def ui_language(languages: list[str] | None) -> str:
     return "en"
 
 
-def clean_custom(custom: Any, show_why: bool) -> dict[str, Any] | None:
-    """Keep the documented payload keys; `why` only reaches browsers when show-why is on."""
-    if not isinstance(custom, dict):
-        return None
-    kept = {k: custom[k] for k in CUSTOM_KEYS if k in custom}
-    if not show_why:
-        kept.pop("why", None)
-    return kept
-
-
-def merge_message(message: dict[str, Any], show_why: bool) -> dict[str, Any]:
-    """One bot utterance as one widget message: text, buttons and custom together.
-
-    Rasa's base OutputChannel would send text, buttons and the JSON payload as separate messages
-    (and the collecting channel splits text on blank lines); the widget needs them as one unit so
-    sources sit under their answer.
-    """
-    out: dict[str, Any] = {}
-    text = message.get("text")
-    if isinstance(text, str) and text.strip():
-        out["text"] = text
-    buttons = message.get("buttons") or message.get("quick_replies") or []
-    kept_buttons = [
-        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-        for b in buttons
-        if isinstance(b, dict) and b.get("title") and b.get("payload")
-    ]
-    if kept_buttons:
-        out["buttons"] = kept_buttons
-    custom = clean_custom(message.get("custom"), show_why)
-    if custom:
-        out["custom"] = custom
-    if isinstance(message.get("image"), str):
-        out["image"] = message["image"]
-    return out
-
-
 class WebChatOutput(OutputChannel):
-    """Collects the merged replies to one visitor request."""
+    """Collects the merged replies to one visitor request (`merge_utterance`)."""
 
     def __init__(self, show_why: bool) -> None:
         self.show_why = show_why
@@ -162,7 +88,7 @@ class WebChatOutput(OutputChannel):
         return "webchat"
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        merged = merge_message(message, self.show_why)
+        merged = merge_utterance(message, show_why=self.show_why)
         if merged:
             self.messages.append(merged)
 
@@ -176,35 +102,18 @@ class WebChatOutput(OutputChannel):
 
 
 class OutboxOutput(WebChatOutput):
-    """Out-of-band sender (human takeover, proactive messages): queued until the widget polls."""
+    """Out-of-band sender (Rasa reminders, anything outside a request): queued in the
+    persistent outbox until the widget polls."""
 
     def __init__(self, outbox: Outbox, show_why: bool) -> None:
         super().__init__(show_why)
         self.outbox = outbox
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        merged = merge_message(message, self.show_why)
+        merged = merge_utterance(message, show_why=self.show_why)
         if merged:
-            self.outbox.put(recipient_id, merged)
-
-
-class Outbox:
-    """Per-conversation queues of pushed messages, bounded in conversations and length."""
-
-    def __init__(self, max_conversations: int = 5_000, max_messages: int = 50) -> None:
-        self.max_conversations = max_conversations
-        self.max_messages = max_messages
-        self._queues: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
-
-    def put(self, conversation_id: str, message: dict[str, Any]) -> None:
-        queue = self._queues.pop(conversation_id, None) or deque(maxlen=self.max_messages)
-        queue.append(message)
-        self._queues[conversation_id] = queue
-        while len(self._queues) > self.max_conversations:
-            self._queues.popitem(last=False)
-
-    def drain(self, conversation_id: str) -> list[dict[str, Any]]:
-        return list(self._queues.pop(conversation_id, ()))
+            self.messages.append(merged)
+            await self.outbox.put_async(recipient_id, merged)
 
 
 def _env_flag(name: str) -> bool:
@@ -242,7 +151,7 @@ class WebChatInput(InputChannel):
         self.profile_path = profile_path or PROJECT_ROOT / "bot" / "agent_profile.yml"
         self.greet_payload = greet_payload
         self.poll_interval_s = poll_interval_s
-        self.outbox = Outbox()
+        self.outbox = Outbox()  # opened on first use, under $CUSTOMER_AGENT_DATA
         self._profile: dict[str, Any] | None = None
 
     @classmethod
@@ -386,8 +295,18 @@ class WebChatInput(InputChannel):
                 self._check_rate(request, conversation_id)
             except BadRequest as err:
                 return self._error(request, err)
-            messages = await self._deliver(
-                on_new_message, request.app, conversation_id, text, metadata
+            message = UserMessage(
+                text,
+                WebChatOutput(self.show_why),
+                conversation_id,
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            messages = await run_turn(
+                request.app,
+                on_new_message,
+                message,
+                fallback_language=ui_language(metadata.get("languages")),
             )
             return self._json(request, {"conversation_id": conversation_id, "messages": messages})
 
@@ -410,11 +329,15 @@ class WebChatInput(InputChannel):
                 if not self._origin_allowed(request):
                     raise BadRequest(403, "origin not allowed")
                 conversation_id = self._conversation_id(request.args.get("conversation_id"))
+                after = request.args.get("after") or "0"
+                if not after.isdigit() or len(after) > 18:
+                    raise BadRequest(400, "after must be a message id")
                 if not self.ip_limiter.allow(f"poll:{request.ip}"):
                     raise BadRequest(429, "too many requests")
             except BadRequest as err:
                 return self._error(request, err)
-            return self._json(request, {"messages": self.outbox.drain(conversation_id)})
+            messages = await self.outbox.fetch_async(conversation_id, int(after))
+            return self._json(request, {"messages": messages})
 
         @webchat.route("/static/<filename>", methods=["GET"])
         async def static(request: Request, filename: str) -> HTTPResponse:
@@ -439,39 +362,14 @@ class WebChatInput(InputChannel):
 
         return webchat
 
-    async def _deliver(
-        self,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        app: Any,
-        conversation_id: str,
-        text: str,
-        metadata: dict[str, Any],
-    ) -> list[dict[str, Any]]:
-        """One visitor message through Rasa; never silent unless a human owns the conversation.
-
-        The fallback is the shared one (`connectors.replies`, rendered from the tracker's language);
-        when it could not be rendered (no tracker yet, e.g. the very first message failed), the
-        browser's language is the best guess, so the widget's own strings are used.
-        """
-        collector = WebChatOutput(self.show_why)
-        message = UserMessage(
-            text, collector, conversation_id, input_channel=self.name(), metadata=metadata
-        )
+    async def push(self, sender_id: str, message: OutboundMessage) -> DeliveryResult:
+        """A person's message (`connectors.common.delivery`): queued in the persistent outbox;
+        the widget shows it with the person's name on its next poll, and "agent_joined" /
+        "agent_left" / "closed" switch its header."""
+        merged = merge_utterance({"text": message.text, "custom": message.custom()}, show_why=False)
         try:
-            await asyncio.wait_for(on_new_message(message), timeout=REPLY_TIMEOUT_S)
-        except asyncio.TimeoutError:
-            logger.error("webchat: message handling timed out")
-        except Exception:
-            logger.exception("webchat: message handling failed")
-        messages = list(collector.messages)
-        fallback = await fallback_reply(app, conversation_id, self.name(), messages)
-        if fallback is not None:
-            browser = ui_language(metadata.get("languages"))
-            if fallback.get("text") == FALLBACK_TEXT["en"] and browser != "en":
-                fallback = {
-                    **fallback,
-                    "text": FALLBACK_TEXT[browser],
-                    "custom": {**(fallback.get("custom") or {}), "language": browser},
-                }
-            messages.append(merge_message(fallback, self.show_why))
-        return messages
+            await self.outbox.put_async(sender_id, merged)
+        except Exception as exc:  # sqlite3.Error, a full disk: tell the agent, keep serving
+            logger.exception("webchat: outbox write failed conversation_id=%s", sender_id)
+            return DeliveryResult.failure(f"webchat: outbox unavailable ({type(exc).__name__})")
+        return DeliveryResult.success()

@@ -31,13 +31,14 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from connectors.common.chat_channel import ChatWebhookInput
+from connectors.common.chat_channel import ChatWebhookInput, Inbound
+from connectors.common.chat_output import ChatOutput, Routing
 from connectors.common.config import flag, retry_policy_from_env, setting
 from connectors.common.outbound import OutboundError, RetryPolicy, post_with_retries
 from connectors.common.senders import SenderBook
@@ -46,14 +47,10 @@ from connectors.common.text import (
     Option,
     chat_markup,
     join_blocks,
-    match_option,
-    options_from_buttons,
-    phrase,
     render_options,
     render_sources,
-    split_text,
 )
-from connectors.common.window import WindowClosedHandler, window_closed
+from connectors.common.window import WindowClosedHandler
 
 logger = logging.getLogger(__name__)
 
@@ -137,12 +134,16 @@ class FormParams(dict[str, list[str]]):
         return values[0] if values else None
 
 
-class WhatsAppOutput(OutputChannel):
-    """Sends bot messages to one WhatsApp visitor through Twilio's Messages API."""
+class WhatsAppOutput(ChatOutput):
+    """Sends to one WhatsApp visitor through Twilio's Messages API: text (WhatsApp's `*bold*`),
+    then numbered options, then sources, in one message per utterance."""
 
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    channel = CHANNEL
+    max_chars = MAX_CHARS
+    window_error = (
+        "outside WhatsApp's 24-hour window (the visitor last wrote more than 24 h ago); "
+        "only an approved template can reach them now"
+    )
 
     def __init__(
         self,
@@ -151,85 +152,26 @@ class WhatsAppOutput(OutputChannel):
         window_closed_handlers: list[WindowClosedHandler] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(senders, window_closed_handlers, clock)
         self.config = config
-        self.senders = senders
-        self.window_closed_handlers = window_closed_handlers or []
-        self.clock = clock
 
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """One WhatsApp message (split if long) per bot utterance: text, then numbered
-        options, then sources - instead of Rasa's default of one message per part."""
-        bot = BotMessage.from_rasa(message)
-        body = join_blocks(
+    def render(self, bot: BotMessage) -> str:
+        return join_blocks(
             chat_markup(bot.text, bold="*"),
             *bot.media,
             render_options(bot.options, bot.language),
             render_sources(bot.sources, bot.language),
         )
-        if body:
-            await self.deliver(recipient_id, body, options=bot.options, language=bot.language)
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.deliver(recipient_id, text)
+    async def routing(self, recipient_id: str, human: bool) -> Routing | None:
+        """Free-form messages only within 24 h of the visitor's last one, whoever writes."""
+        age = self.last_inbound_age((await self.senders.get(CHANNEL, recipient_id)).last_inbound)
+        return {} if age is not None and age <= WINDOW_S else None
 
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    async def post(
+        self, recipient_id: str, part: str, routing: Routing, options: list[Option] | None
     ) -> None:
-        options = options_from_buttons(buttons)
-        await self.deliver(
-            recipient_id, join_blocks(text, render_options(options, None)), options=options
-        )
-
-    async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.deliver(recipient_id, image)
-
-    async def deliver(
-        self,
-        recipient_id: str,
-        body: str,
-        *,
-        options: list[Option] | None = None,
-        language: str | None = None,
-    ) -> bool:
-        """Send `body` to `recipient_id` ("whatsapp:+..."); False if it could not be sent.
-
-        Never raises on platform errors: they are logged with the conversation id, so one
-        failed message does not abort the rest of the turn."""
-        body = body.strip()
-        if not body:
-            return False
-        record = await self.senders.get(CHANNEL, recipient_id)
-        if record.last_inbound is None or self.clock() - record.last_inbound > WINDOW_S:
-            await self._window_closed(recipient_id, body)
-            return False
-        if language:
-            await self.senders.set_language(CHANNEL, recipient_id, language)
-        if options:
-            await self.senders.set_options(CHANNEL, recipient_id, options)
-        for part in split_text(body, MAX_CHARS):
-            try:
-                await self._post(recipient_id, part)
-            except OutboundError as exc:
-                code = exc.body.get("code") if isinstance(exc.body, dict) else None
-                if code in WINDOW_ERROR_CODES:
-                    await self._window_closed(recipient_id, body)
-                else:
-                    logger.error(
-                        "whatsapp send failed conversation_id=%s status=%s error=%s",
-                        recipient_id,
-                        exc.status,
-                        exc,
-                    )
-                return False
-        return True
-
-    async def _post(self, recipient_id: str, body: str) -> None:
-        data = {"To": whatsapp_address(recipient_id), "Body": body}
+        data = {"To": whatsapp_address(recipient_id), "Body": part}
         if self.config.messaging_service_sid:
             data["MessagingServiceSid"] = self.config.messaging_service_sid
         else:
@@ -242,8 +184,15 @@ class WhatsAppOutput(OutputChannel):
             what="twilio message",
         )
 
-    async def _window_closed(self, recipient_id: str, body: str) -> None:
-        await window_closed(CHANNEL, recipient_id, body, self.window_closed_handlers)
+    def is_window_error(self, exc: OutboundError) -> bool:
+        code = exc.body.get("code") if isinstance(exc.body, dict) else None
+        return code in WINDOW_ERROR_CODES
+
+
+def has_media(form: FormParams) -> bool:
+    """A picture, voice note, file or location: something to answer with "text only"."""
+    num_media = form.first("NumMedia") or "0"
+    return (num_media.isdigit() and int(num_media) > 0) or "Latitude" in form
 
 
 class WhatsAppInput(ChatWebhookInput[TwilioConfig]):
@@ -256,7 +205,7 @@ class WhatsAppInput(ChatWebhookInput[TwilioConfig]):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(TwilioConfig.load(credentials))
 
-    def make_output(self) -> OutputChannel:
+    def make_output(self) -> WhatsAppOutput:
         return WhatsAppOutput(self.config, self.senders, self.window_closed_handlers)
 
     def public_url(self, request: Request) -> str:
@@ -307,50 +256,12 @@ class WhatsAppInput(ChatWebhookInput[TwilioConfig]):
                 # SMS to the same number, or a delivery status callback: nothing to answer
                 logger.debug("ignoring non-message webhook sid=%s", sid)
                 return ok
-            if not await self.processed.claim(CHANNEL, sid):
-                logger.info("duplicate delivery ignored sid=%s conversation_id=%s", sid, sender)
-                return ok
-            await self.senders.touch_inbound(CHANNEL, sender)
-            self.tasks.spawn(
-                self._handle(form, sid, sender, on_new_message),
-                conversation_id=sender,
-                what="whatsapp message",
-            )
+            text = (form.first("Body") or "").strip()
+            if not text and not has_media(form):
+                return ok  # nothing to answer (an empty message)
+            metadata = {"profile_name": form.first("ProfileName")}
+            inbound = Inbound(sender, sid, text or None, "text", metadata)
+            await self.accept(request.app, on_new_message, inbound)
             return ok
 
         return bp
-
-    async def _handle(
-        self,
-        form: FormParams,
-        sid: str,
-        sender: str,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
-        output = WhatsAppOutput(self.config, self.senders, self.window_closed_handlers)
-        text = (form.first("Body") or "").strip()
-        record = await self.senders.get(CHANNEL, sender)
-        if not text:
-            num_media = form.first("NumMedia") or "0"
-            has_media = (num_media.isdigit() and int(num_media) > 0) or "Latitude" in form
-            if has_media:
-                await output.deliver(sender, phrase("text_only", record.language))
-            return
-        if record.options:
-            text = match_option(text, record.options) or text
-            await self.senders.set_options(CHANNEL, sender, [])
-        metadata = {
-            "channel": CHANNEL,
-            "message_id": sid,
-            "profile_name": form.first("ProfileName"),
-        }
-        await on_new_message(
-            UserMessage(
-                text,
-                output,
-                sender,
-                input_channel=CHANNEL,
-                message_id=sid,
-                metadata=metadata,
-            )
-        )

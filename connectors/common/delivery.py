@@ -2,8 +2,9 @@
 joined", the hand-back or closing message.
 
 Why one entry point: the Slack handoff must not know how each platform reaches a visitor. Each
-input channel registers one push function under its Rasa channel name when the server starts
-(`register_push`, called from the channel blueprint's `before_server_start` listener); the
+input channel offers one push function under its Rasa channel name: our input channels have a
+`push(sender_id, message)` method and are found among the channels Rasa registered on the app
+(`app.ctx.input_channels`); anything else can `register_push(app, name, fn)`, which wins. The
 handoff calls `deliver_to_visitor(app, sender_id, input_channel, message)` with the channel
 name the tracker recorded for the conversation and gets a `DeliveryResult` back, never an
 exception, so a failure (WhatsApp's 24 h window closed, Messenger outside its window, SMTP
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,15 @@ class DeliveryResult:
 PushFunction = Callable[[str, OutboundMessage], Awaitable[DeliveryResult]]
 
 
+@runtime_checkable
+class PushesToVisitors(Protocol):
+    """An input channel that can reach its visitors outside their own turn."""
+
+    def name(self) -> str: ...
+
+    async def push(self, sender_id: str, message: OutboundMessage) -> DeliveryResult: ...
+
+
 def _registry(app: Any) -> dict[str, PushFunction]:
     ctx = app.ctx
     registry: dict[str, PushFunction] | None = getattr(ctx, REGISTRY_ATTR, None)
@@ -115,8 +125,14 @@ def register_push(app: Any, channel: str, push: PushFunction) -> None:
     _registry(app)[channel] = push
 
 
-def registered_channels(app: Any) -> Mapping[str, PushFunction]:
-    return dict(_registry(app))
+def push_functions(app: Any) -> Mapping[str, PushFunction]:
+    """Channel name -> push function: Rasa's registered input channels that push, then the
+    explicit registrations (which win)."""
+    found: dict[str, PushFunction] = {}
+    for channel in getattr(app.ctx, "input_channels", None) or ():
+        if isinstance(channel, PushesToVisitors):
+            found[channel.name()] = channel.push
+    return {**found, **_registry(app)}
 
 
 async def deliver_to_visitor(
@@ -126,7 +142,7 @@ async def deliver_to_visitor(
 
     A channel that registered no push function (REST, or one not enabled on this server)
     yields `DeliveryResult(ok=False, error=NO_PUSH)`."""
-    push = _registry(app).get(input_channel)
+    push = push_functions(app).get(input_channel)
     if push is None:
         return DeliveryResult.failure(f"{input_channel or 'unknown'}: {NO_PUSH}")
     try:

@@ -107,12 +107,15 @@ async def run_turn(
     *,
     fallback_language: str | None = None,
     timeout_s: float = REPLY_TIMEOUT_S,
+    reraise: bool = False,
 ) -> list[dict[str, Any]]:
     """Handle one visitor message (steps 1-4 above); returns the bot messages of the turn.
 
     `fallback_language` is the best guess at the visitor's language when the tracker has none
     yet (the web chat passes the browser's), for the fallback reply only. Never raises for a
-    failing Rasa, action server or hook."""
+    failing action server or hook; with `reraise`, an exception or timeout from Rasa itself
+    propagates without fallback or hooks (the email poller retries the mail later instead of
+    answering "something went wrong")."""
     masked = masked_message(message)
     sender_id = masked.sender_id
     channel = masked.input_channel or ""
@@ -120,7 +123,11 @@ async def run_turn(
         await asyncio.wait_for(on_new_message(masked), timeout=timeout_s)
     except asyncio.TimeoutError:
         logger.error("message handling timed out channel=%s conversation_id=%s", channel, sender_id)
+        if reraise:
+            raise
     except Exception:
+        if reraise:
+            raise
         logger.exception(
             "message handling failed channel=%s conversation_id=%s", channel, sender_id
         )

@@ -2,7 +2,9 @@
 `connectors.email.channel.EmailInput:` (settings there or in `EMAIL_*` env vars, see .env.example).
 
 There is no webhook: when the Rasa server starts, the channel starts an IMAP poller as a background
-task and stops it when the server stops. `GET /webhooks/email/` reports its health.
+task and stops it when the server stops. `GET /webhooks/email/` reports its health. Each mail is
+one turn (`connectors.common.turn.run_turn`: masked, answered, after-turn hooks); a person's
+message from the Slack handoff (`push`) goes out as a reply in the same thread.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.common.delivery import DeliveryResult, OutboundMessage
+from connectors.common.masking import mask_secrets
+from connectors.common.turn import run_turn
 from connectors.email.config import EmailConfig, is_configured, load_config
 from connectors.email.parsing import InboundMail
 from connectors.email.poller import EmailPoller
 from connectors.email.render import ReplyContent, build_reply, collect
-from connectors.email.smtp import SmtpSender
+from connectors.email.smtp import SendFailed, SmtpSender
 from connectors.email.store import EmailStore
 
 logger = logging.getLogger(__name__)
@@ -79,11 +84,15 @@ class EmailOutput(EmailTurnCollector):
 
     async def _flush(self, recipient_id: str) -> None:
         messages, self.messages = self.messages, []
-        content = collect(messages)
+        await self.reply_in_thread(recipient_id, collect(messages))
+
+    async def reply_in_thread(self, recipient_id: str, content: ReplyContent) -> DeliveryResult:
+        """One reply mail in the conversation's thread ("Re:" subject, In-Reply-To and
+        References of the visitor's last mail); never raises for SMTP errors."""
         conversation = await asyncio.to_thread(self.store.conversation, recipient_id)
         if conversation is None or content.empty:
             logger.warning("email output: unknown conversation=%s", recipient_id)
-            return
+            return DeliveryResult.failure("email: unknown conversation or empty message")
         mail = build_reply(
             content,
             from_address=self.config.from_address,
@@ -93,15 +102,22 @@ class EmailOutput(EmailTurnCollector):
             in_reply_to=conversation.last_message_id,
             references=conversation.refs,
         )
-        await self.sender.send(
-            mail.as_bytes(), self.config.from_address, [conversation.address], log_id=recipient_id
-        )
+        try:
+            await self.sender.send(
+                mail.as_bytes(),
+                self.config.from_address,
+                [conversation.address],
+                log_id=recipient_id,
+            )
+        except SendFailed as exc:
+            return DeliveryResult.failure(f"email: {exc}")
         await asyncio.to_thread(
             self.store.map_message,
             str(mail["Message-ID"]),
             recipient_id,
             conversation.last_activity,
         )
+        return DeliveryResult.success()
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await super().send_text_message(recipient_id, text)
@@ -160,23 +176,40 @@ class EmailInput(InputChannel):
             return None
         return EmailOutput(self.config, self.store, self.sender)
 
+    async def push(self, sender_id: str, message: OutboundMessage) -> DeliveryResult:
+        """A person's message (`connectors.common.delivery`), signed with their name, as a
+        reply in the visitor's thread; SMTP refusing it is the result's error."""
+        output = self.get_output_channel()
+        if not isinstance(output, EmailOutput):
+            return DeliveryResult.failure("email: channel not configured")
+        texts = [message.text]
+        if message.agent is not None and message.event == "message":
+            texts.append(f"— {message.agent.name}")
+        content = ReplyContent(texts=texts, language=message.language)
+        return await output.reply_in_thread(sender_id, content)
+
     def make_handler(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Any = None
     ) -> Callable[[InboundMail, str], Awaitable[ReplyContent]]:
         async def handle(mail: InboundMail, conversation_id: str) -> ReplyContent:
             collector = EmailTurnCollector()
-            await on_new_message(
-                UserMessage(
-                    text=mail.text,
-                    output_channel=collector,
-                    sender_id=conversation_id,
-                    input_channel=self.name(),
-                    message_id=mail.message_id,
-                    metadata={
-                        "email": {"from": mail.address, "name": mail.name, "subject": mail.subject}
-                    },
-                )
+            metadata = {
+                "email": {
+                    "from": mail.address,
+                    "name": mail.name,
+                    "subject": mask_secrets(mail.subject),
+                }
+            }
+            message = UserMessage(
+                text=mail.text,
+                output_channel=collector,
+                sender_id=conversation_id,
+                input_channel=self.name(),
+                message_id=mail.message_id,
+                metadata=metadata,
             )
+            # an exception is retried by the poller (a later poll), not answered with a fallback
+            await run_turn(app, on_new_message, message, reraise=True)
             return collect(collector.messages)
 
         return handle
@@ -185,6 +218,7 @@ class EmailInput(InputChannel):
         self,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         ready: Callable[[], bool] = lambda: True,
+        app: Any = None,
     ) -> None:
         """Start polling (idempotent); called from the server's start listener. Mail is only
         fetched while `ready()`: Rasa's agent ignores messages until a model is loaded, and a
@@ -192,7 +226,11 @@ class EmailInput(InputChannel):
         if self.config is None or self._task is not None:
             return
         self.poller = EmailPoller(
-            self.config, self.store, self.sender, self.make_handler(on_new_message), ready=ready
+            self.config,
+            self.store,
+            self.sender,
+            self.make_handler(on_new_message, app),
+            ready=ready,
         )
         self._task = asyncio.get_running_loop().create_task(self.poller.run())
 
@@ -216,7 +254,7 @@ class EmailInput(InputChannel):
 
         @email_webhook.listener("after_server_start")
         async def start_poller(app: Any, loop: Any) -> None:
-            self.start(on_new_message, ready=lambda: agent_ready(app))
+            self.start(on_new_message, ready=lambda: agent_ready(app), app=app)
 
         @email_webhook.listener("before_server_stop")
         async def stop_poller(app: Any, loop: Any) -> None:

@@ -20,12 +20,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from connectors.webchat import (
-    FALLBACK_TEXT,
-    RateLimiter,
-    WebChatInput,
-    merge_message,
-)
+from connectors.replies import FALLBACK_TEXT, merge_utterance
+from connectors.webchat import RateLimiter, WebChatInput
 
 CID = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0"  # 36 URL-safe chars
 OTHER = "b3RoZXJjb252ZXJzYXRpb25pZGVudGlmaWVy"
@@ -98,6 +94,11 @@ def make_app(profile: Path | None = None, **creds: Any):
     agent = ScriptedAgent()
     app.ctx.agent = agent
     return app, channel, agent
+
+
+@pytest.fixture(autouse=True)
+def data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
 
 
 @pytest.fixture
@@ -268,17 +269,25 @@ def test_human_takeover_reaches_the_widget_through_the_outbox(stack):
     asyncio.run(out.send_response(CID, human.message()))
     _, resp = app.test_client.get(f"/webhooks/webchat/poll?conversation_id={CID}")
     assert resp.status == 200
-    assert resp.json["messages"] == [
-        {
-            "text": "Hi, Sam here. Let me check your order.",
-            "custom": {"kind": "human", "agent": {"name": "Sam"}, "language": "en"},
-        }
-    ]
-    # drained: a second poll is empty, and other conversations never saw it
+    [pushed] = resp.json["messages"]
+    assert pushed == {
+        "id": pushed["id"],
+        "text": "Hi, Sam here. Let me check your order.",
+        "custom": {"kind": "human", "agent": {"name": "Sam"}, "language": "en"},
+    }
+    # not acknowledged yet: a lost poll answer is sent again; other conversations never see it
     _, again = app.test_client.get(f"/webhooks/webchat/poll?conversation_id={CID}")
-    assert again.json["messages"] == []
+    assert again.json["messages"] == [pushed]
+    _, acked = app.test_client.get(
+        f"/webhooks/webchat/poll?conversation_id={CID}&after={pushed['id']}"
+    )
+    assert acked.json["messages"] == []
+    _, other = app.test_client.get(f"/webhooks/webchat/poll?conversation_id={OTHER}")
+    assert other.json["messages"] == []
     _, bad = app.test_client.get("/webhooks/webchat/poll?conversation_id=nope")
     assert bad.status == 400
+    _, bad_after = app.test_client.get(f"/webhooks/webchat/poll?conversation_id={CID}&after=x")
+    assert bad_after.status == 400
 
 
 def test_config_serves_profile_and_flags(tmp_path, monkeypatch):
@@ -334,8 +343,8 @@ def test_static_files_are_whitelisted(stack):
         assert r.status == 404, name
 
 
-def test_merge_message_drops_malformed_buttons_and_non_dict_custom():
-    merged = merge_message(
+def test_merge_utterance_drops_malformed_buttons_and_non_dict_custom():
+    merged = merge_utterance(
         {
             "text": "Pick one",
             "buttons": [{"title": "A", "payload": "/a"}, {"title": "no payload"}, "junk"],
