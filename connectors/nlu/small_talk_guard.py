@@ -12,9 +12,13 @@ What separates them is vocabulary: a greeting, a thank-you or a request for a pe
 At training time the guard records, per guarded intent, the words of its examples; at run time
 a message predicted as a guarded intent keeps it only when at least `min_known_share` of its
 words are known to that intent (exactly, or by their first `prefix` letters for inflections:
-"bedankt"/"bedanken"); otherwise it becomes `question_intent` and goes to the knowledge action,
-whose own check (`knowledge.answer.decide.wants_human`) still hands a mixed message such as
-"can I talk to someone about my invoice?" to a person.
+"bedankt"/"bedanken"); otherwise it becomes `question_intent` and goes to the knowledge action.
+
+The guard is also the one place a request for a person is recognised beyond DIET's examples: a
+message that names a person and asks for one (`wants_human`: "can I talk to someone about my
+invoice?", "ich möchte mit einem Mitarbeiter über meine Rechnung sprechen") is `human_intent`
+whatever DIET predicted, so it reaches `action_handoff` by the rules in data/rules/handoff.yml;
+the answer chain never second-guesses it.
 
 Runs after the intent classifier and before `FallbackClassifier` (config.yml).
 """
@@ -44,11 +48,32 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+", re.UNICODE)
 _FILE = "small_talk_vocabulary.json"
+_HUMAN = re.compile(
+    r"\b(human|real person|person|agent|operator|representative|someone|somebody|staff|"
+    r"mens|medewerker|iemand|persoon|mensen|"
+    r"mensch|menschen|mitarbeiter|jemand[a-z]*|"
+    r"humain|quelqu'un|conseiller|agent|"
+    r"humano|persona|alguien|agente)\b",
+    re.IGNORECASE,
+)
+_ASK_VERB = re.compile(
+    r"\b(talk|speak|chat|connect|contact|transfer|want|need|get|give|"
+    r"praten|spreken|spreek|verbind|wil|graag|"
+    r"sprechen|reden|verbinden|möchte|will|"
+    r"parler|veux|voudrais|passer|"
+    r"hablar|quiero|pasar|necesito)\b",
+    re.IGNORECASE,
+)
 
 
 def words(text: str) -> list[str]:
     """Lower-cased words of a message (punctuation and emoji are no evidence either way)."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def wants_human(text: str) -> bool:
+    """An explicit request for a person (a person named and asked for), in en/nl/de/fr/es."""
+    return bool(_HUMAN.search(text) and _ASK_VERB.search(text))
 
 
 def known_share(text: str, vocabulary: set[str], prefixes: set[str], prefix: int) -> float:
@@ -68,6 +93,8 @@ class SmallTalkGuard(GraphComponent, IntentClassifier):
     def get_default_config() -> dict[str, Any]:
         return {
             "question_intent": "ask_question",
+            "human_intent": "request_human",
+            "unguarded_intents": ["choose_option"],  # a topic title may name a person
             "guarded_intents": [
                 "greet",
                 "goodbye",
@@ -144,11 +171,13 @@ class SmallTalkGuard(GraphComponent, IntentClassifier):
         for message in messages:
             intent = message.get(INTENT) or {}
             name = intent.get(INTENT_NAME_KEY)
+            text = message.get(TEXT) or ""
+            if name not in self._config["unguarded_intents"] and wants_human(text):
+                self._set(message, str(self._config["human_intent"]), 1.0, keep_others=False)
+                continue
             if name not in self._vocab or not self._vocab[name]:
                 continue
-            share = known_share(
-                message.get(TEXT) or "", self._vocab[name], self._prefixes[name], self._prefix
-            )
+            share = known_share(text, self._vocab[name], self._prefixes[name], self._prefix)
             if share >= float(self._config["min_known_share"]):
                 continue
             confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
@@ -156,18 +185,22 @@ class SmallTalkGuard(GraphComponent, IntentClassifier):
         return messages
 
     def _relabel(self, message: Message, name: str, share: float, confidence: float) -> None:
-        question = str(self._config["question_intent"])
         log.debug(
             "small talk re-labelled as a question",
             extra={"intent": name, "known_share": round(share, 2)},
         )
+        self._set(message, str(self._config["question_intent"]), confidence, keep_others=True)
+
+    @staticmethod
+    def _set(message: Message, intent: str, confidence: float, *, keep_others: bool) -> None:
+        """Make `intent` the prediction. A pattern-matched request for a person is certain and
+        stands alone in the ranking, so `FallbackClassifier` does not turn it into a fallback."""
         message.set(
             INTENT,
-            {INTENT_NAME_KEY: question, PREDICTED_CONFIDENCE_KEY: confidence},
+            {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: confidence},
             add_to_output=True,
         )
-        ranking = [
-            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != question
-        ]
-        ranking.insert(0, {INTENT_NAME_KEY: question, PREDICTED_CONFIDENCE_KEY: confidence})
+        others = (message.get(INTENT_RANKING_KEY) or []) if keep_others else []
+        ranking = [r for r in others if r.get(INTENT_NAME_KEY) != intent]
+        ranking.insert(0, {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: confidence})
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -9,8 +9,6 @@ wins and names its rule. Thresholds come from `AnswerConfig`.
 
 from __future__ import annotations
 
-import re
-
 from knowledge.answer.config import AnswerConfig
 from knowledge.answer.evidence import (
     distinct_topics,
@@ -33,30 +31,7 @@ __all__ = [
     "same_topic",
     "title_ties",
     "topic_of",
-    "wants_human",
 ]
-
-_HUMAN = re.compile(
-    r"\b(human|real person|person|agent|operator|representative|someone|somebody|staff|"
-    r"mens|medewerker|iemand|persoon|mensen|"
-    r"mensch|menschen|mitarbeiter|jemand[a-z]*|"
-    r"humain|quelqu'un|conseiller|agent|"
-    r"humano|persona|alguien|agente)\b",
-    re.IGNORECASE,
-)
-_ASK_VERB = re.compile(
-    r"\b(talk|speak|chat|connect|contact|transfer|want|need|get|give|"
-    r"praten|spreken|spreek|verbind|wil|graag|"
-    r"sprechen|reden|verbinden|möchte|will|"
-    r"parler|veux|voudrais|passer|"
-    r"hablar|quiero|pasar|necesito)\b",
-    re.IGNORECASE,
-)
-
-
-def wants_human(text: str) -> bool:
-    """An explicit request for a person, in any of the supported languages."""
-    return bool(_HUMAN.search(text) and _ASK_VERB.search(text))
 
 
 def decide(
@@ -76,8 +51,6 @@ def decide(
     is reached, then the question is handed off ("clarification_failed").
     `chosen_topic` means the visitor picked a topic button, so ambiguity is settled.
     """
-    if wants_human(question):
-        return Verdict("handoff", 1.0, "visitor_asked_for_human", rule="wants_human")
     evidence = gather(
         question,
         hits,

@@ -12,7 +12,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from connectors.nlu.small_talk_guard import SmallTalkGuard, known_share
+from connectors.nlu.small_talk_guard import SmallTalkGuard, known_share, wants_human
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -100,3 +100,39 @@ def test_known_share_counts_inflections_by_prefix():
     assert known_share("bedanken!", vocab, prefixes, 5) == 1.0
     assert known_share("thanks for the refund policy", vocab, prefixes, 5) == 0.2
     assert known_share("?!", vocab, prefixes, 5) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("can I talk to someone about my invoice?", "request_human"),  # unknown words: kept
+        ("can I talk to someone about my invoice?", "ask_question"),
+        ("kan ik een medewerker spreken over mijn factuur?", "ask_question"),
+        ("ich möchte mit einem Mitarbeiter über meine Rechnung sprechen", "chitchat"),
+        ("je voudrais parler à un conseiller de ma facture", "ask_question"),
+        ("quiero hablar con una persona sobre mi pedido", "greet"),
+    ],
+)
+def test_a_request_for_a_person_is_recognised_whatever_diet_predicted(guard, text, intent):
+    [message] = guard.process([predicted(text, intent, confidence=0.4)])
+    assert message.get("intent") == {"name": "request_human", "confidence": 1.0}
+    # alone in the ranking: FallbackClassifier (threshold, ambiguity) keeps it
+    assert message.get("intent_ranking") == [{"name": "request_human", "confidence": 1.0}]
+
+
+def test_wants_human_needs_a_person_and_a_request():
+    for text in (
+        "I want to talk to a human",
+        "Ik wil een medewerker spreken",
+        "Ich möchte mit einem Menschen sprechen",
+        "Je veux parler à un humain",
+        "Quiero hablar con una persona",
+    ):
+        assert wants_human(text), text
+    assert not wants_human("How do I reset my password?")
+    assert not wants_human("Is there staff at the showroom?")  # a person, but not asked for
+
+
+def test_a_topic_button_naming_a_person_stays_a_choice(guard):
+    [option] = guard.process([predicted("Talk to our staff", "choose_option")])
+    assert option.get("intent")["name"] == "choose_option"

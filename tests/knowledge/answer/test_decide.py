@@ -1,4 +1,4 @@
-from knowledge.answer.decide import decide, wants_human
+from knowledge.answer.decide import decide
 
 from .conftest import PASSWORD_EN, REFUND_EN, make_hit
 
@@ -120,21 +120,6 @@ def test_chosen_topic_settles_ambiguity(config):
         chosen_topic=True,
     )
     assert v.kind == "answer"
-
-
-def test_request_for_a_human_in_several_languages(config):
-    hits = [make_hit("Refunds", REFUND_EN, 0.9)]
-    for text in (
-        "I want to talk to a human",
-        "Ik wil een medewerker spreken",
-        "Ich möchte mit einem Menschen sprechen",
-        "Je veux parler à un humain",
-        "Quiero hablar con una persona",
-    ):
-        assert wants_human(text), text
-        v = decide(text, hits, language="en", config=config)
-        assert v.reason == "visitor_asked_for_human"
-    assert not wants_human("How do I reset my password?")
 
 
 def test_cross_language_hits_rely_on_score(config):
