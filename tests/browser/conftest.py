@@ -113,6 +113,8 @@ def scripted_bot(site: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         RASA_TELEMETRY_ENABLED="false",
         CUSTOMER_AGENT_SHOW_WHY="true",
         CUSTOMER_AGENT_WEBCHAT_ORIGINS=site.origin,
+        # the web chat outbox is persistent: keep it out of the project's ./var
+        CUSTOMER_AGENT_DATA=str(tmp_path_factory.mktemp("scripted-data")),
     )
     log = tmp_path_factory.mktemp("scripted") / "server.log"
     proc = subprocess.Popen(

@@ -64,7 +64,7 @@
 
   function freshState() {
     return { conversation_id: newId(), updated: Date.now(), messages: [], human: null,
-             handoff: false, open: false };
+             humanAvatar: null, handoff: false, open: false, pushedUpTo: 0 };
   }
 
   function loadState() {
@@ -275,11 +275,12 @@
 
   function setAvatar() {
     var url = safeUrl(config.avatar_url) || staticBase + "/avatar.svg";
-    ui.avatar.src = url;
+    ui.avatar.src = (state.human && safeUrl(state.humanAvatar)) || url;
     ui.launcherImg.src = url;
   }
 
   function updateHeader() {
+    setAvatar();
     ui.title.textContent = state.human || config.name;
     ui.ai.hidden = !!state.human;
     ui.launcher.setAttribute("aria-label", t("open", { name: state.human || config.name }));
@@ -399,18 +400,32 @@
 
   function addBot(msg) {
     var custom = msg.custom || {};
-    if (custom.kind === "human" && custom.agent && custom.agent.name) {
+    // a person's message (Slack handoff): "agent_left" / "closed" hand the header back
+    var over = custom.event === "agent_left" || custom.event === "closed";
+    if (custom.kind === "human" && custom.agent && custom.agent.name && !over) {
       var name = String(custom.agent.name);
+      state.humanAvatar = custom.agent.avatar_url ? String(custom.agent.avatar_url) : null;
       if (state.human !== name) {
         state.human = name;
-        var notice = t("humanNow", { name: name });
+        var joined = custom.event === "agent_joined" && msg.text;
+        var notice = joined ? String(msg.text) : t("humanNow", { name: name });
         state.messages.push({ from: "notice", text: notice });
         renderNotice(notice);
       }
-    } else if (custom.kind === "answer" || custom.kind === "clarify") {
+    } else if (over || custom.kind === "answer" || custom.kind === "clarify") {
       state.human = null;
+      state.humanAvatar = null;
     }
-    if (custom.kind === "handoff" || custom.kind === "human") state.handoff = true;
+    if (over) {
+      state.handoff = false;
+      stopPolling();
+    } else if (custom.kind === "handoff" || custom.kind === "human") {
+      state.handoff = true;
+    }
+    if (custom.event === "agent_joined") {  // the notice above says it; no bubble
+      updateHeader();
+      return;
+    }
     var stored = { from: "bot", text: msg.text || "", buttons: msg.buttons || [], custom: custom };
     state.messages.push(stored);
     disableOldOptions();
@@ -479,12 +494,20 @@
 
   function poll() {
     if (document.hidden) return;
-    fetch(api + "/poll?conversation_id=" + encodeURIComponent(state.conversation_id),
-          { credentials: "omit" })
+    // `after` acknowledges what is shown: the server forgets it and sends only newer ones,
+    // so a poll answer lost on the way is sent again instead of lost
+    fetch(api + "/poll?conversation_id=" + encodeURIComponent(state.conversation_id) +
+          "&after=" + (state.pushedUpTo || 0), { credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
       .then(function (data) {
-        if (data.messages && data.messages.length) {
-          data.messages.forEach(addBot);
+        var fresh = (data.messages || []).filter(function (m) {
+          return typeof m.id === "number" && m.id > (state.pushedUpTo || 0);
+        });
+        if (fresh.length) {
+          fresh.forEach(function (m) {
+            state.pushedUpTo = m.id;
+            addBot(m);
+          });
           saveState();
           scrollDown();
         }
@@ -497,11 +520,15 @@
     pollTimer = window.setInterval(poll, Math.max(1, config.poll_interval_s) * 1000);
   }
 
+  function stopPolling() {
+    if (pollTimer) { window.clearInterval(pollTimer); pollTimer = null; }
+  }
+
   function reset() {
     var wasOpen = state.open;
     state = freshState();
     saveState();
-    if (pollTimer) { window.clearInterval(pollTimer); pollTimer = null; }
+    stopPolling();
     renderAll();
     updateHeader();
     if (wasOpen) setOpen(true);
