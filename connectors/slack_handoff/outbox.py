@@ -19,14 +19,14 @@ import time
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from connectors.handoff.store import Handoff, HandoffStore, OutboxItem
 from connectors.slack_handoff.blocks import root_message
 
 logger = logging.getLogger(__name__)
-SLACK_DOWN = (SlackApiError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+SLACK_DOWN = (SlackClientError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
 class OutboxWorker:
