@@ -49,6 +49,8 @@ test:
 eval: train
 	PYTHONWARNINGS=ignore .venv-bot/bin/python benchmarks/eval_routing.py
 	.venv/bin/python benchmarks/eval_answers.py
+	.venv/bin/python benchmarks/eval_mtrag.py
+	.venv/bin/python benchmarks/eval_removed.py
 
 bench: train
 	.venv/bin/python benchmarks/bench_rest.py
