@@ -1,130 +1,229 @@
-"""Threshold sweep for `bot/answering.yml`: retrieves once per question, re-decides per setting.
+"""Tune `bot/answering.yml` on the DEV halves only, and show the TEST halves beside them.
 
-Uses the indexes `eval_answers.py` builds (run it first). Prints, per setting, the share of
-correct decisions per expected behaviour on MTRAG-UN dev and on the help corpora, sorted by
-their balanced mean among the settings that meet the floors (`--require`, "!" marks a setting
-that misses one), so a threshold change is a visible trade-off rather than a guess.
+Retrieves once per question (cached under `var/eval/tune/`), then re-decides with
+`knowledge.answer.decide.decide` per setting, which is what the chain does after retrieval.
+Sets: the removed-page evals (`benchmarks/eval_removed.py`: GNOME, Relay, Onetime Secret,
+MTRAG-UN pool; en->en, nl->nl, nl->en; a removed page's question should be handed off or
+followed up, a kept page's answered) and MTRAG-UN dev over its whole pool (answerable ->
+answer, unanswerable -> handoff, underspecified -> clarify), split by conversation
+(`benchmarks/splits.py`).
 
-    .venv/bin/python benchmarks/tune_answering.py [--top 15]
+    .venv/bin/python benchmarks/tune_answering.py                  # figures at answering.yml
+    .venv/bin/python benchmarks/tune_answering.py --fit            # fit answerability weights
+    .venv/bin/python benchmarks/tune_answering.py --sweep "answerability_min=0.3,0.4,0.5"
+
+`--fit` fits the logistic answerability weights (knowledge/answer/answerability.py) on the dev
+rows only (kept/answerable = 1, removed/unanswerable = 0), separately for passages in the
+question's language and in another, and prints them as YAML for answering.yml; the threshold
+is then chosen with `--sweep` on the dev columns and left alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import pickle
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from eval_answers import EXPECTED_GROUP, cross_items, help_items, mtrag_items  # noqa: E402
+from benchmarks.splits import conversation_id, split_of  # noqa: E402
 
-GRID = {
-    "evidence": ["vector"],
-    "min_score": [0.3, 0.4, 0.5, 0.55, 0.6],
-    "min_coverage": [0.3, 0.4, 0.5, 0.6],
-    "low_coverage_score": [0.6, 0.7, 0.8, 1.01],
-    "ambiguity_margin": [0.0, 0.005, 0.01, 0.02],
-    "ambiguity_min_score": [0.8, 0.85, 0.9],
-}
+Row = tuple[dict[str, Any], list[Any], str]  # item, hits, history text
 
 
-def collect(items: list[dict[str, Any]], desc: str) -> list[tuple[dict[str, Any], Any, str, str]]:
-    """(item, hits, decision question, history text) per item, retrieved once."""
+def _retrieve_rows(items: list[dict[str, Any]], k: int) -> list[Row]:
     from knowledge.answer.chain import build_query, default_retriever
     from knowledge.types import Turn
 
-    retrieve = default_retriever(8)
-    out = []
-    for item in tqdm(items, desc=f"retrieve {desc}"):
+    retrieve = default_retriever(k)
+    rows = []
+    for item in items:
         history = [
             Turn("user" if t["role"] == "user" else "agent", t["text"])
             for t in item.get("history", [])
         ][-6:]
         hits = retrieve(build_query(item["question"], history, item["lang"]), item["lang"])
-        out.append((item, hits, " ".join(t.text for t in history)))
+        rows.append((item, hits, " ".join(t.text for t in history)))
+    return rows
+
+
+def collect(data_root: Path, k: int, refresh: bool) -> dict[str, list[Row]]:
+    """{set name: rows}: every removed-page setting and MTRAG-UN dev, retrieved once."""
+    from benchmarks import eval_answers, eval_removed
+
+    cache = data_root / "tune" / f"rows-k{k}.pickle"
+    if cache.exists() and not refresh:
+        with cache.open("rb") as fh:
+            loaded: dict[str, list[Row]] = pickle.load(fh)
+        return loaded
+    sets: dict[str, list[Row]] = {}
+    for setting in eval_removed.SETTINGS:
+        for corpus in eval_removed.CORPORA:
+            if corpus == "mtrag" and setting != "en-en":
+                continue
+            items = eval_removed.prepare(corpus, setting, data_root)
+            print(f"retrieve removed {corpus} {setting}: {len(items)}", file=sys.stderr)
+            sets[f"removed:{setting}:{corpus}"] = _retrieve_rows(items, k)
+    items = eval_answers.mtrag_items(data_root / "mtrag-0-0", None, 0)
+    for item in items:
+        item["split"] = split_of(conversation_id(item["id"]))
+    print(f"retrieve mtrag: {len(items)}", file=sys.stderr)
+    sets["mtrag"] = _retrieve_rows(items, k)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with cache.open("wb") as fh:
+        pickle.dump(sets, fh)
+    return sets
+
+
+def expected(name: str, item: dict[str, Any]) -> str:
+    """What the item should get: 'answer', 'handoff', 'deflect' (handoff or clarify), 'clarify'."""
+    if name.startswith("removed"):
+        return "deflect" if item["removed"] else "answer"
+    return {
+        "ANSWERABLE": "answer",
+        "PARTIAL": "answer",
+        "UNANSWERABLE": "handoff",
+        "UNDERSPECIFIED": "clarify",
+    }[item["group"]]
+
+
+def correct(want: str, kind: str) -> bool:
+    return kind in ("handoff", "clarify") if want == "deflect" else kind == want
+
+
+def group_of(name: str, item: dict[str, Any]) -> str:
+    if name.startswith("removed"):
+        setting = name.split(":")[1]
+        return f"{setting} {'removed' if item['removed'] else 'kept'}"
+    return f"mtrag {item['group']}"
+
+
+def evaluate(sets: dict[str, list[Row]], config: Any) -> dict[str, dict[str, list[bool]]]:
+    """{group: {split: [correct?]}} for `config`."""
+    from knowledge.answer.decide import decide
+
+    out: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for name, rows in sets.items():
+        for item, hits, history_text in rows:
+            v = decide(
+                item["question"],
+                hits,
+                language=item["lang"],
+                config=config,
+                history_text=history_text,
+            )
+            out[group_of(name, item)][item["split"]].append(correct(expected(name, item), v.kind))
     return out
 
 
-def score(rows: list[Any], config: Any) -> dict[str, float]:
-    from knowledge.answer.decide import decide
+def share(values: list[bool]) -> float:
+    return sum(values) / len(values) if values else float("nan")
 
-    per: dict[str, list[bool]] = defaultdict(list)
-    for item, hits, history_text in rows:
-        v = decide(
-            item["question"], hits, language=item["lang"], config=config, history_text=history_text
-        )
-        per[item["group"]].append(v.kind == EXPECTED_GROUP[item["group"]])
-    return {g: sum(v) / len(v) for g, v in per.items()}
+
+def print_table(result: dict[str, dict[str, list[bool]]], title: str) -> None:
+    print(f"\n== {title}")
+    print(f"{'group':<26}{'dev n':>6}{'dev':>8}{'test n':>8}{'test':>8}")
+    for group in sorted(result):
+        d, t = result[group].get("dev", []), result[group].get("test", [])
+        print(f"{group:<26}{len(d):>6}{share(d):>8.1%}{len(t):>8}{share(t):>8.1%}")
+
+
+def features(sets: dict[str, list[Row]], config: Any, split: str) -> dict[bool, tuple[Any, Any]]:
+    """{cross?: (X, y)} answerability features of `split` rows with a primary passage."""
+    import numpy as np
+
+    from knowledge.answer.evidence import gather, relevance
+
+    data: dict[bool, tuple[list[tuple[float, ...]], list[int]]] = {False: ([], []), True: ([], [])}
+    for name, rows in sets.items():
+        for item, hits, history_text in rows:
+            want = expected(name, item)
+            if item["split"] != split or want == "clarify" or not hits:
+                continue
+            ev = gather(
+                item["question"],
+                hits,
+                language=item["lang"],
+                config=config,
+                history_text=history_text,
+            )
+            if ev.signals is None or ev.primary is None:
+                continue
+            x, y = data[ev.signals.cross]
+            x.append(ev.signals.features(relevance(ev.primary, config)))
+            y.append(1 if want == "answer" else 0)
+    return {k: (np.array(x, dtype=float), np.array(y, dtype=float)) for k, (x, y) in data.items()}
+
+
+def fit_logistic(x: Any, y: Any, l2: float = 1.0, iterations: int = 50) -> list[float]:
+    """L2-regularised logistic regression by Newton's method (no bias penalty), numpy only.
+
+    Classes are weighted to balance, so the threshold is not pulled by the larger class.
+    """
+    import numpy as np
+
+    w = np.zeros(x.shape[1])
+    pos = max(1.0, y.sum())
+    neg = max(1.0, len(y) - y.sum())
+    sample = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg))
+    penalty = np.full(x.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        grad = x.T @ (sample * (p - y)) + penalty * w
+        hess = (x * (sample * p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return [round(float(v), 3) for v in w]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "eval")
-    parser.add_argument("--gnome-pages", type=int, default=100)
-    parser.add_argument("--top", type=int, default=15)
-    parser.add_argument("--mtrag-tasks", type=int, default=0, help="as in eval_answers.py")
-    parser.add_argument("--pool", type=int, default=0, help="as in eval_answers.py")
-    parser.add_argument("--sets", default="mtrag,help,cross", help="comma list: mtrag,help,cross")
+    parser.add_argument("--refresh", action="store_true", help="retrieve again (index changed)")
+    parser.add_argument("--fit", action="store_true", help="fit answerability weights on dev")
     parser.add_argument(
-        "--sweep",
-        default="",
-        help='sweep only these, the rest as committed: "title_tie_margin=0,0.05"',
+        "--sweep", default="", help='settings to sweep, ";"-separated: "answerability_min=0.4,0.5"'
     )
-    parser.add_argument(
-        "--require",
-        default="ANSWERABLE=0.7,UNANSWERABLE=0.6",
-        help="floors a setting must meet to rank (the issue's targets)",
-    )
+    parser.add_argument("--config", type=Path, default=ROOT / "bot" / "answering.yml")
     args = parser.parse_args()
-    floors = {g: float(v) for g, v in (kv.split("=") for kv in args.require.split(",") if kv)}
     from knowledge.answer.config import load_config
+    from knowledge.logs import configure_logging
 
-    base = load_config(ROOT / "bot" / "answering.yml")
-    loaders = {
-        "mtrag": lambda: mtrag_items(
-            args.data_dir / f"mtrag-{args.mtrag_tasks}-{args.pool}",
-            args.mtrag_tasks or None,
-            args.pool,
-        ),
-        "help": lambda: help_items(
-            args.data_dir / f"help-{args.gnome_pages}", None, args.gnome_pages
-        ),
-        "cross": lambda: cross_items(
-            args.data_dir / f"cross-{args.gnome_pages}", None, args.gnome_pages
-        ),
+    configure_logging()
+    base = load_config(args.config)
+    sets = collect(args.data_dir, base.retrieve_k, args.refresh)
+    if args.fit:
+        from knowledge.answer.answerability import FEATURES
+
+        for cross, (x, y) in features(sets, base, "dev").items():
+            if len(y) < 10:
+                continue
+            weights = fit_logistic(x, y)
+            key = "answerability_cross" if cross else "answerability_same"
+            note = f"{', '.join(FEATURES)}; dev n={len(y)}, {int(y.sum())} answerable"
+            print(f"{key}: {weights}  # {note}")
+        return 0
+    run: Callable[[Any], dict[str, dict[str, list[bool]]]] = lambda c: evaluate(sets, c)  # noqa: E731
+    if not args.sweep:
+        print_table(run(base), f"thresholds of {args.config.name}")
+        return 0
+    grid = {
+        k: [type(getattr(base, k))(x) for x in v.split(",")]
+        for k, v in (kv.split("=") for kv in args.sweep.split(";"))
     }
-    sets = {name: collect(loaders[name](), name) for name in args.sets.split(",")}
-    grid = GRID
-    if args.sweep:
-        grid = {
-            k: [type(getattr(base, k))(x) for x in v.split(",")]
-            for k, v in (kv.split("=") for kv in args.sweep.split(";"))
-        }
-    results = []
-    keys = list(grid)
     for values in itertools.product(*grid.values()):
-        config = replace(base, **dict(zip(keys, values, strict=True)))
-        per = {name: score(rows, config) for name, rows in sets.items()}
-        flat = [v for p in per.values() for v in p.values()]
-        meets = all(p.get(g, 1.0) >= f for p in per.values() for g, f in floors.items())
-        results.append((meets, sum(flat) / len(flat), values, per))
-    results.sort(key=lambda r: (not r[0], -r[1]))
-    current = tuple(getattr(base, k) for k in keys)
-    for meets, mean, values, per in [r for r in results if r[2] == current] + results[: args.top]:
-        mark = ("*" if values == current else " ") + (" " if meets else "!")
-        cells = "  ".join(
-            f"{n}: " + " ".join(f"{g[:6]}={v:.2f}" for g, v in sorted(p.items()))
-            for n, p in per.items()
-        )
-        print(f"{mark}{mean:.3f} {dict(zip(keys, values, strict=True))}  {cells}")
+        changes = dict(zip(grid, values, strict=True))
+        print_table(run(replace(base, **changes)), str(changes))
     return 0
 
 

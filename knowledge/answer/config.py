@@ -29,6 +29,11 @@ class AnswerConfig:
     unnamed_categories: bool = True  # clarify "the actor", "the country" when never named
     fallback_languages: tuple[str, ...] = ("en",)  # content languages to quote, in order, when
     # nothing relevant is in the visitor's language
+    # answerability (knowledge/answer/answerability.py): logistic weights per FEATURES, for a
+    # primary passage in the question's language and in another; () = off
+    answerability_same: tuple[float, ...] = ()
+    answerability_cross: tuple[float, ...] = ()
+    answerability_min: float = 0.5  # below this probability the passage does not answer
     max_options: int = 3
     max_clarifications: int = 2
     max_passages: int = 2
@@ -47,6 +52,9 @@ class AnswerConfig:
             if isinstance(langs, str):  # "fallback_languages: en" means one language, not "e", "n"
                 langs = (langs,)
             data = {**data, "fallback_languages": tuple(str(x) for x in langs)}
+        for name in ("answerability_same", "answerability_cross"):
+            if name in data:
+                data = {**data, name: tuple(float(x) for x in data[name] or ())}
         config = cls(**data)
         if config.evidence not in ("fused", "vector"):
             raise ValueError("answering: evidence must be 'fused' or 'vector'")

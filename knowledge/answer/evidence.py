@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.answer import answerability
 from knowledge.answer.config import AnswerConfig
 from knowledge.answer.referents import unresolved_reference
 from knowledge.answer.terms import coverage, key_terms, stem
@@ -117,6 +118,10 @@ class Evidence:
     can_clarify: bool  # another follow-up is allowed (else the question goes to a person)
     chosen_topic: bool  # the visitor picked a topic button: ambiguity is settled
     settled: bool  # one candidate topic, a very relevant one: the content settles a reference
+    exact: SearchHit | None = None  # a hit whose title or heading is the question (see
+    # answerability.exact_title)
+    signals: answerability.Signals | None = None  # does the primary topic carry the terms asked
+    answerability: float | None = None  # calibrated probability that the primary topic answers
 
 
 def gather(
@@ -168,6 +173,21 @@ def gather(
         lead = topics[0].score
         score_ties = [h for h in topics if lead - h.score <= config.ambiguity_margin]
     named = title_ties(terms, topics, config) if terms and config.title_tie_margin > 0 else []
+    primary = primary_hit(ranked, language, config, floor) if ranked else None
+    exact = answerability.exact_title(question, ranked, language)
+    exact_hit = exact[0] if exact and relevance(exact[0], config) >= floor else None
+    signals = prob = None
+    if primary is not None:
+        signals = answerability.signals(
+            answerability.question_terms(question, language),
+            ranked,
+            primary,
+            {h.chunk.id: relevance(h, config) for h in ranked},
+            language,
+        )
+        weights = config.answerability_cross if signals.cross else config.answerability_same
+        if weights:
+            prob = answerability.score(weights, signals.features(relevance(primary, config)))
     return Evidence(
         question=question,
         language=language,
@@ -181,10 +201,13 @@ def gather(
         options=options,
         score_ties=tuple(score_ties) if len(score_ties) > 1 else (),
         title_ties=tuple(named) if len(named) > 1 else (),
-        primary=primary_hit(ranked, language, config, floor) if ranked else None,
+        primary=primary,
         clarifications=clarifications,
         can_clarify=clarifications < config.max_clarifications,
         chosen_topic=chosen_topic,
         # "this plan" on a site with a single plan is answered rather than asked about
         settled=len(options) == 1 and top >= config.low_coverage_score,
+        exact=exact_hit,
+        signals=signals,
+        answerability=prob,
     )

@@ -62,6 +62,29 @@ def _clarify(
     return Verdict("handoff", conf, "clarification_failed", ev.hits)
 
 
+def exact_title(ev: Evidence, config: AnswerConfig) -> Verdict | None:
+    """The question is a page title or section heading, word for word or term for term
+    ("1.7. How do I pair a device?"): that section is the answer, not a choice among its
+    neighbours (see answerability.exact_title)."""
+    if ev.exact is None:
+        return None
+    lead = ev.exact
+    section = [
+        h
+        for h in ev.hits
+        if h is not lead
+        and h.chunk.doc_id == lead.chunk.doc_id
+        and h.chunk.heading_path == lead.chunk.heading_path
+    ]
+    return Verdict(
+        "answer",
+        confidence(ev.top, 1.0),
+        "grounded",
+        (lead, *section)[: config.max_passages],
+        coverage=1.0,
+    )
+
+
 def unresolved_reference(ev: Evidence, config: AnswerConfig) -> Verdict | None:
     """The question points at something neither it nor the conversation names ("this plan",
     "the actor", "how do I cancel it?" as a first message) and the content cannot settle it."""
@@ -132,6 +155,19 @@ def not_covered(ev: Evidence, config: AnswerConfig) -> Verdict | None:
     return Verdict("handoff", confidence(ev.top, cov), "not_covered", ev.hits, coverage=ev.coverage)
 
 
+def unanswerable(ev: Evidence, config: AnswerConfig) -> Verdict | None:
+    """The primary topic is relevant but lacks what was asked: its answerability (specific and
+    named terms, margin; see answerability.py) is below `answerability_min`. A handoff, or one
+    more question after a follow-up."""
+    if ev.answerability is None or ev.answerability >= config.answerability_min:
+        return None
+    if ev.clarifications > 0:
+        return _clarify(ev, "still_unclear")
+    return Verdict(
+        "handoff", round(ev.answerability, 4), "not_covered", ev.hits, coverage=ev.coverage
+    )
+
+
 def grounded_answer(ev: Evidence, config: AnswerConfig) -> Verdict | None:
     """Answer from the primary passage's topic (its passages, best first)."""
     if ev.primary is None:  # unreachable after nothing_relevant; kept for a safe order
@@ -148,6 +184,7 @@ def grounded_answer(ev: Evidence, config: AnswerConfig) -> Verdict | None:
 
 
 RULES: tuple[Rule, ...] = (
+    exact_title,
     unresolved_reference,
     no_key_terms,
     reply_still_unclear,
@@ -156,6 +193,7 @@ RULES: tuple[Rule, ...] = (
     score_tie,
     title_tie,
     not_covered,
+    unanswerable,
     grounded_answer,
 )
 

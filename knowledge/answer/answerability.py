@@ -1,0 +1,202 @@
+"""Does the passage an answer would quote contain what was asked? Signals that generalise.
+
+Relevance alone cannot tell: when the page that answers "How do I change the screen
+brightness?" is missing, "Change the screen resolution" still scores high. What gives it away
+is that the question's *specific* terms are absent from the passage, so the signals here are
+about which terms the passage carries, not how similar it is:
+
+- **Specificity by the index's own evidence**: a term is specific when few of the retrieved
+  passages (the corpus's neighbourhood of the question) contain it ("brightness"), generic when
+  most do ("screen", "change"). Weighted coverage counts the specific terms most.
+- **Named things**: numbers, versions, acronyms and capitalised names ("Bluetooth", "2FA",
+  "Ubuntu 24.04") are the same in every language, so they are checked across languages too; a
+  named thing missing from the passage is strong evidence it is about something else.
+- **Margin**: how far the primary passage's topic stands above the best other topic.
+
+`score()` combines them with weights fitted on the dev halves of the removed-page evals
+(`benchmarks/tune_answering.py --fit`) into a calibrated probability that the passage answers;
+`bot/answering.yml` holds the weights and the threshold. Pure functions over hits, no model.
+The exact-title check (`exact_title`) lives here too: a question that is, word for word or term
+for term, a page title or section heading ("1.7. How do I pair a device?") is that section.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.answer.terms import key_terms, stem, words
+from knowledge.types import SearchHit
+
+_RAW = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*", re.UNICODE)
+_NUMBERING = re.compile(r"^\s*(?:(?:\d+[.)]?)+|[A-Za-z][.)])\s+")
+_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
+
+
+def normalise_title(text: str) -> str:
+    """A title or question without leading numbering ("1.7."), punctuation, case or spacing."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _NUMBERING.sub("", text.strip())
+    return " ".join(_PUNCT.sub(" ", text).casefold().split())
+
+
+def _labels(hit: SearchHit) -> tuple[str, ...]:
+    c = hit.chunk
+    return tuple(x for x in (c.title, *c.heading_path) if x)
+
+
+def exact_title(
+    question: str, hits: Sequence[SearchHit], language: str
+) -> tuple[SearchHit, bool] | None:
+    """The hit whose title or section heading is the question, and whether word for word.
+
+    Word for word means equal once numbering, punctuation and case are gone; otherwise "term
+    for term": the same key terms ("How do I reset my password?" and "Resetting your
+    password"). Only hits in the question's language count, and only when every matching hit is
+    one topic (two pages both headed "Overview" are a real tie, not an exact match).
+    """
+    asked = normalise_title(question)
+    stems = frozenset(stem(t) for t in key_terms(question, language))
+    if not asked:
+        return None
+    found: list[tuple[SearchHit, bool]] = []
+    for hit in hits:
+        if hit.chunk.language != language:
+            continue
+        for label in _labels(hit):
+            if normalise_title(label) == asked:
+                found.append((hit, True))
+                break
+            label_stems = frozenset(stem(t) for t in key_terms(label, language))
+            if stems and label_stems == stems:
+                found.append((hit, False))
+                break
+    if not found:
+        return None
+    exact = [f for f in found if f[1]] or found
+    if len({(f[0].chunk.doc_id, f[0].chunk.heading_path) for f in exact}) > 1:
+        return None
+    return exact[0]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One key term of the question: its matching stem and whether it names a thing."""
+
+    word: str
+    stem: str
+    named: bool
+
+
+def _named(token: str, first: bool, language: str) -> bool:
+    """A number, version, acronym or mid-sentence capitalised word (not in German, which
+    capitalises every noun)."""
+    if any(ch.isdigit() for ch in token):
+        return True
+    letters = [ch for ch in token if ch.isalpha()]
+    if len(letters) >= 2 and all(ch.isupper() for ch in letters):
+        return True  # "VPN", "GNOME"
+    if any(ch.isupper() for ch in token[1:]):
+        return True  # "iPhone", "GitHub"
+    return language != "de" and not first and token[:1].isupper()
+
+
+def question_terms(question: str, language: str) -> tuple[Term, ...]:
+    """Key terms with their stems, plus the named things (numbers and versions included)."""
+    keys = key_terms(question, language)
+    key_set = set(keys)
+    named: dict[str, bool] = {}
+    for i, token in enumerate(_RAW.findall(question)):
+        low = token.lower()
+        if _named(token, i == 0, language) and (low in key_set or any(c.isdigit() for c in low)):
+            named.setdefault(low, True)
+    out = [Term(w, stem(w), named.get(w, False)) for w in keys]
+    out += [Term(w, w, True) for w in named if w not in key_set and len(w) > 1]
+    return tuple(out)
+
+
+def _vocab(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(stems of the words, raw lower-case tokens with versions kept whole) of a passage."""
+    raw = frozenset(t.lower() for t in _RAW.findall(text))
+    return frozenset(stem(w) for w in words(text)), raw
+
+
+def _text(hit: SearchHit) -> str:
+    c = hit.chunk
+    return f"{c.title} {' '.join(c.heading_path)} {c.text}"
+
+
+def _contains(term: Term, vocab: tuple[frozenset[str], frozenset[str]]) -> bool:
+    stems, raw = vocab
+    return term.stem in stems or term.word in raw
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The answerability features of one question over its primary topic."""
+
+    coverage: float  # specificity-weighted share of the question's terms in the primary topic
+    missing_named: int  # named things of the question the primary topic never mentions
+    margin: float  # primary topic's relevance minus the best other topic's
+    cross: bool  # the primary passage is in another language than the question
+
+    def features(self, top: float) -> tuple[float, ...]:
+        """The model's inputs, in the order of `answerability_*` weights in answering.yml."""
+        return (1.0, top, self.coverage, min(self.missing_named, 2) / 2, self.margin)
+
+
+FEATURES = ("bias", "top", "coverage", "missing_named", "margin")
+
+
+def signals(
+    terms: Sequence[Term],
+    hits: Sequence[SearchHit],
+    primary: SearchHit,
+    relevance: dict[str, float],
+    language: str,
+) -> Signals:
+    """Answerability features of `primary`'s topic (all its hits) among `hits`.
+
+    `relevance` maps chunk id -> relevance on the decision's scale. A term's weight is its
+    inverse document frequency among the retrieved passages (log((n + 1) / (df + 0.5)), always
+    positive) plus 1 for a named thing, so a specific term the passage lacks costs most.
+    """
+    key = primary.chunk.title.strip().lower() or primary.chunk.doc_id
+    mine = [h for h in hits if (h.chunk.title.strip().lower() or h.chunk.doc_id) == key]
+    vocab_primary = _vocab(" ".join(_text(h) for h in mine))
+    pool = [h for h in hits if h.chunk.language == primary.chunk.language] or list(hits)
+    vocabs = [_vocab(_text(h)) for h in pool]
+    cross = primary.chunk.language != language
+    total = covered = 0.0
+    missing_named = 0
+    for term in terms:
+        if cross and not term.named:
+            continue  # words do not match across languages; named things do
+        df = sum(_contains(term, v) for v in vocabs)
+        weight = math.log((len(vocabs) + 1) / (df + 0.5)) + (1.0 if term.named else 0.0)
+        total += weight
+        if _contains(term, vocab_primary):
+            covered += weight
+        elif term.named:
+            missing_named += 1
+    others = [
+        relevance.get(h.chunk.id, h.score)
+        for h in hits
+        if (h.chunk.title.strip().lower() or h.chunk.doc_id) != key
+    ]
+    margin = relevance.get(primary.chunk.id, primary.score) - max(others, default=0.0)
+    return Signals(
+        coverage=covered / total if total else 1.0,
+        missing_named=missing_named,
+        margin=margin,
+        cross=cross,
+    )
+
+
+def score(weights: Sequence[float], features: Sequence[float]) -> float:
+    """Logistic probability that the passage answers (weights fitted by tune_answering)."""
+    z = sum(w * x for w, x in zip(weights, features, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

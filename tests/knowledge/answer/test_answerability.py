@@ -1,0 +1,113 @@
+"""Answerability signals (knowledge/answer/answerability.py) and the rule that uses them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from knowledge.answer import answerability as an
+from knowledge.answer.decide import decide
+
+from .conftest import make_hit
+
+RESOLUTION = make_hit(
+    "Change the screen resolution",
+    "Open Settings > Displays and pick a resolution for the screen.",
+    0.86,
+)
+BRIGHTNESS = make_hit(
+    "Change the screen brightness",
+    "Use the brightness slider in the system menu to make the screen brighter or darker.",
+    0.9,
+)
+WALLPAPER = make_hit(
+    "Change the desktop background",
+    "Right-click the desktop and choose Change background for the screen.",
+    0.8,
+)
+QUESTION = "How do I change the screen brightness?"
+
+
+def test_numbering_punctuation_and_case_do_not_count_in_a_title():
+    assert an.normalise_title("1.7. How do I pair a device?") == "how do i pair a device"
+    assert an.normalise_title("  12) Pairing ") == "pairing"
+    assert an.normalise_title("How do I pair a device") == "how do i pair a device"
+
+
+def test_exact_title_word_for_word_or_term_for_term():
+    found = an.exact_title("change the screen brightness", [RESOLUTION, BRIGHTNESS], "en")
+    assert found == (BRIGHTNESS, True)
+    found = an.exact_title("Changing screen brightness?", [RESOLUTION, BRIGHTNESS], "en")
+    assert found == (BRIGHTNESS, False)
+    assert an.exact_title(QUESTION, [RESOLUTION], "en") is None
+    assert an.exact_title(QUESTION, [BRIGHTNESS], "nl") is None  # another language's title
+
+
+def test_two_topics_with_the_same_title_are_no_exact_match():
+    a = make_hit("Overview", "Settings overview.", 0.8, doc="settings")
+    b = make_hit("Overview", "Files overview.", 0.79, doc="files")
+    assert an.exact_title("Overview", [a, b], "en") is None
+
+
+def test_named_things_numbers_and_versions_are_recognised():
+    terms = {t.word: t.named for t in an.question_terms("Does Relay work with iPhone 15?", "en")}
+    assert terms["relay"] and terms["iphone"] and terms["15"]
+    assert not terms["work"]
+    assert not any(t.named for t in an.question_terms("Wie ändere ich das Passwort?", "de"))
+
+
+def _signals(hits, primary, question=QUESTION, language="en"):
+    return an.signals(
+        an.question_terms(question, language),
+        hits,
+        primary,
+        {h.chunk.id: h.score for h in hits},
+        language,
+    )
+
+
+def test_a_passage_without_the_specific_term_covers_less_than_one_with_it():
+    present = _signals([BRIGHTNESS, RESOLUTION, WALLPAPER], BRIGHTNESS)
+    missing = _signals([RESOLUTION, WALLPAPER], RESOLUTION)
+    assert present.coverage == 1.0
+    # "change" and "screen" are in every neighbour: generic; "brightness" in none: specific
+    assert missing.coverage < 0.5
+    assert missing.coverage < 2 / 3  # below the unweighted share
+
+
+def test_a_named_thing_the_passage_never_mentions_is_counted():
+    relay = make_hit("Relay and Firefox", "Relay works in Firefox and Chrome.", 0.8)
+    s = _signals([relay], relay, question="Does Relay work with Safari?")
+    assert s.missing_named == 1
+    dutch = make_hit("Relay en Firefox", "Relay werkt in Firefox.", 0.8, lang="nl")
+    cross = _signals([dutch], dutch, question="Does Relay work with Firefox?")
+    assert cross.cross and cross.missing_named == 0 and cross.coverage == 1.0
+
+
+def test_the_margin_is_against_the_best_other_topic():
+    s = _signals([BRIGHTNESS, RESOLUTION], BRIGHTNESS)
+    assert round(s.margin, 3) == round(0.9 - 0.86, 3)
+
+
+def test_score_is_a_probability_rising_with_its_features():
+    w = (-2.0, 1.0, 3.0, -2.0, 1.0)
+    low = an.score(w, _signals([RESOLUTION, WALLPAPER], RESOLUTION).features(0.86))
+    high = an.score(w, _signals([BRIGHTNESS, RESOLUTION], BRIGHTNESS).features(0.9))
+    assert 0.0 < low < high < 1.0
+
+
+def test_the_unanswerable_rule_hands_off_a_passage_that_lacks_what_was_asked(config):
+    weighted = replace(
+        config,
+        answerability_same=(-2.0, 1.0, 3.0, -2.0, 1.0),
+        answerability_min=0.5,
+        low_coverage_score=1.01,
+        min_coverage=0.0,
+    )
+    v = decide(QUESTION, [RESOLUTION, WALLPAPER], language="en", config=weighted)
+    assert (v.kind, v.reason, v.rule) == ("handoff", "not_covered", "unanswerable")
+    v = decide(QUESTION, [BRIGHTNESS, RESOLUTION, WALLPAPER], language="en", config=weighted)
+    assert v.kind == "answer"
+    # off without weights: the same missing page is answered from its neighbour
+    unweighted = replace(weighted, answerability_same=())
+    v = decide(QUESTION, [RESOLUTION, WALLPAPER], language="en", config=unweighted)
+    assert v.kind == "answer"
