@@ -182,14 +182,16 @@ def mtrag_corpus() -> tuple[list[Doc], list[Item]]:
 def ensure_index(docs: list[Doc], data_dir: Path, desc: str) -> None:
     """Index `docs` in the store at `data_dir` unless exactly this set is indexed already.
 
-    A different set (a corpus or the removal rule changed) is indexed from scratch: the old
-    sources are deleted first, so no removed page survives from an earlier run.
+    A different set (a corpus, the removal rule or the chunking code changed) is indexed from
+    scratch: the old sources are deleted first, so no removed page survives from an earlier run.
     """
     from knowledge.ingest.chunking import chunk_document
     from knowledge.ingest.documents import make_document
     from knowledge.stores import get_store
 
     digest = hashlib.sha256()
+    for module in (chunk_document, make_document):  # a changed chunker means a new index
+        digest.update(Path(sys.modules[module.__module__].__file__ or "").read_bytes())
     for d in sorted(docs, key=lambda d: (d["source"], d["doc_id"])):
         digest.update("\x1f".join(d[k] for k in sorted(d)).encode("utf-8") + b"\x1e")
     marker = data_dir / "indexed.sha256"
