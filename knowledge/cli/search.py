@@ -2,7 +2,9 @@
 
 One query prints a ranked list (or JSON with `--json`); `--batch FILE.jsonl` runs many queries in
 one process, so the model loads once: input lines `{"id", "question", "lang"?, "history"?}`,
-output lines `{"id", "results": [{"source", "title", "url", "language", "score"}, ...]}`.
+output lines `{"id", "results": [{"source", "title", "url", "language", "score"}, ...]}`; an
+item that cannot be read or searched becomes `{"id", "line", "error"}` and the batch goes on (the
+exit status is 1 when any item failed).
 """
 
 from __future__ import annotations
@@ -87,8 +89,16 @@ def _run_batch(args: argparse.Namespace) -> int:
                 out.write(json.dumps({"id": None, "line": n, "error": error}) + "\n")
                 continue
             lang = item.get("lang") or args.lang
-            query = _query_with_history(str(item["question"]), item.get("history"), lang)
-            results = _results(query, lang, args.k, args.sources)
+            try:
+                query = _query_with_history(str(item["question"]), item.get("history"), lang)
+                results = _results(query, lang, args.k, args.sources)
+            except Exception as exc:  # one bad item is an error line, never the end of the batch
+                failed += 1
+                error = f"line {n}: {type(exc).__name__}: {exc}"
+                print(f"warning: {error}", file=sys.stderr)
+                row = {"id": item.get("id"), "line": n, "error": error}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                continue
             out.write(json.dumps({"id": item.get("id"), "results": results}, ensure_ascii=False))
             out.write("\n")
     finally:

@@ -18,6 +18,7 @@ score is comparable across queries, which the answer chain thresholds.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -27,6 +28,25 @@ from knowledge.types import Chunk, SearchHit
 DEFAULT_ALPHA = 0.6  # 1 = dense only; lower = more lift from keyword matches (gnome-help dev)
 CROSS_LANGUAGE_WEIGHT = 0.0  # keyword weight for chunks in another language (0: vector only)
 KEYWORD_SATURATION = 0.5  # share of the best BM25 score a match needs to count half
+MAX_KEYWORD_TERMS = 64  # a pasted page searches by its first terms; BM25 cost grows per term
+MAX_TERM_CHARS = 40  # longer "words" are hashes, base64 or keyboard mashing: never in content
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def keyword_terms(query: str) -> str:
+    """Visitor text as plain search terms for a keyword index: never query syntax.
+
+    Full-text engines parse their query strings: quotes make phrase queries (LanceDB raises
+    without a position index), `AND`/`OR`/`NOT`, `+`/`-`, `field:`, brackets, `*` and `~` are
+    operators. A visitor pastes "How long does delivery to Belgium take?" with its quotes, or a
+    2,000-character error log; both must be searched as words. So only the query's word tokens
+    (letters and digits of any script, lowercased so `AND` is the word "and") are kept, joined
+    by spaces, each at most `MAX_TERM_CHARS` long, the first `MAX_KEYWORD_TERMS` of them.
+    Returns "" when nothing searchable is left (only punctuation or emoji).
+    """
+    terms = [t[:MAX_TERM_CHARS] for t in _WORD.findall(query.lower().replace("_", " "))]
+    return " ".join(terms[:MAX_KEYWORD_TERMS])
 
 
 def fingerprint(chunk: Chunk) -> str:

@@ -30,6 +30,7 @@ from knowledge.stores.base import (
     Candidate,
     fingerprint,
     fuse,
+    keyword_terms,
 )
 from knowledge.stores.embedding_cache import EmbeddingCache
 from knowledge.types import Chunk, SearchHit
@@ -314,6 +315,11 @@ class LanceChunkStore:
     def _keyword(
         self, query: str, qvec: np.ndarray, n: int, language: str | None, where: str | None
     ) -> dict[str, Candidate]:
+        from lancedb.query import MatchQuery
+
+        terms = keyword_terms(query)
+        if not terms:
+            return {}
         with self._lock:
             indexed = self._indexed_columns()
         columns = sorted(indexed)
@@ -323,7 +329,9 @@ class LanceChunkStore:
         for col in columns:
             if col not in indexed:
                 continue
-            q = self._table.search(query, query_type="fts", fts_columns=col)
+            # a match query takes the text as terms: no phrase, boolean or field syntax
+            match = MatchQuery(terms, col)  # type: ignore[call-arg]  # pydantic defaults
+            q = self._table.search(match, query_type="fts")
             if where:
                 q = q.where(where, prefilter=True)
             tbl = q.select([*META_COLUMNS, "vector", "_score"]).limit(n).to_arrow()

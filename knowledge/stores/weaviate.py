@@ -26,7 +26,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.embeddings import score_bounds
-from knowledge.stores.base import DEFAULT_ALPHA, Candidate, fingerprint, fuse
+from knowledge.stores.base import DEFAULT_ALPHA, Candidate, fingerprint, fuse, keyword_terms
 from knowledge.stores.embedding_cache import EmbeddingCache
 from knowledge.types import Chunk, SearchHit
 
@@ -394,16 +394,17 @@ class WeaviateChunkStore:
         for obj in dense.objects:
             chunk = from_properties(obj.properties)
             cands[chunk.id] = Candidate(chunk, cosine=1.0 - float(obj.metadata.distance or 0.0))
+        terms = keyword_terms(query)  # visitor text is words, never query syntax
         kw_langs = [language] if language else None
         if languages and kw_langs:
             kw_langs = [x for x in kw_langs if x in languages]
-        if kw_langs is None or kw_langs:
+        if terms and (kw_langs is None or kw_langs):
             kw_where = build_filter(sources, kw_langs or languages)
             sparse = self._call(
                 "bm25",
                 partial(
                     col.query.bm25,
-                    query,
+                    terms,
                     query_properties=["keywords"],
                     limit=n,
                     filters=kw_where,

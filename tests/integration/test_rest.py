@@ -104,3 +104,21 @@ def test_action_server_down_yields_a_fallback_reply(tmp_path: Path) -> None:
             timeout=60,
         ).json()
         assert "How can I help" in texts(greet)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        '"How long does delivery to Belgium take?"',  # pasted with its quotes
+        'delivery: "Belgium" AND (time*)?',
+    ],
+)
+def test_question_in_quotes_or_with_query_syntax_gets_a_normal_answer(
+    stack: Stack, message: str
+) -> None:
+    reply = send(stack, f"rest-quoted-{len(message)}", message)
+    custom = [m["custom"] for m in reply if "custom" in m][-1]
+    assert custom["kind"] == "answer", reply
+    urls = [s["url"] for s in custom["sources"]]
+    assert any("shipping" in u or "delivery" in u for u in urls), urls
+    assert "belgi" in texts(reply).lower()

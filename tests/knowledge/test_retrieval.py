@@ -97,3 +97,34 @@ def test_cli_refuses_bad_arguments(data_dir: Path, capsys: pytest.CaptureFixture
     assert main(["search", "printer", "-k", "0"]) == 1
     assert main(["search", "--batch", "/nonexistent.jsonl"]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_batch_goes_on_after_a_failing_item(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = retrieval.search
+
+    def flaky(query: str, **kw: object) -> list:
+        if "unavailable" in query:  # the store failing for this one item
+            raise RuntimeError("store unavailable")
+        return real(query, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(retrieval, "search", flaky)
+    questions = tmp_path / "q.jsonl"
+    items = [
+        {"id": "quoted", "question": '"How do I add a printer?"', "lang": "en"},
+        {"id": "broken", "question": "store unavailable?"},
+        {"id": "syntax", "question": 'title:"printer AND (wifi* OR ~battery'},
+    ]
+    questions.write_text("".join(json.dumps(i) + "\n" for i in items))
+    out = tmp_path / "r.jsonl"
+    assert main(["search", "--batch", str(questions), "--out", str(out), "-k", "1"]) == 1
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["id"] for x in lines] == ["quoted", "broken", "syntax"]
+    assert lines[0]["results"][0]["title"] == "Set up a printer"
+    assert lines[1] == {
+        "id": "broken",
+        "line": 2,
+        "error": "line 2: RuntimeError: store unavailable",
+    }
+    assert lines[2]["results"]
