@@ -52,7 +52,7 @@ def status_line(h: Handoff) -> str:
     if h.state == "handed_back":
         return f":robot_face: Handed back to the AI by <@{h.assignee_id}>"
     if h.out_of_hours:
-        when = f"; the visitor was told the team is back {next_open}" if next_open else ""
+        when = f"; the visitor was told: back {next_open_text(next_open)}" if next_open else ""
         return f":crescent_moon: Out of hours, waiting{when}"
     return ":hourglass_flowing_sand: Waiting for someone to claim it"
 
@@ -145,5 +145,20 @@ def visitor_line(visitor_name: str, text: str) -> str:
     return f"*{escape(visitor_name)}:* {escape(text)}"
 
 
-def next_open_text(when: dt.datetime | None) -> str | None:
-    return when.strftime("%a %d %b %H:%M %Z") if when else None
+DAY_NAMES = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "nl": ("ma", "di", "wo", "do", "vr", "za", "zo"),
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+    "fr": ("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
+    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+}
+
+
+def next_open_text(iso: str | None, language: str = "en") -> str:
+    """The next opening (stored as ISO 8601 with its zone) as "Mon 14/12 09:00 CET", with the
+    weekday in the visitor's language; '' when unknown."""
+    if not iso:
+        return ""
+    when = dt.datetime.fromisoformat(iso)
+    days = DAY_NAMES.get(language.split("-")[0].lower(), DAY_NAMES["en"])
+    return f"{days[when.weekday()]} {when:%d/%m %H:%M} {when.tzname() or ''}".strip()

@@ -116,7 +116,7 @@ class HandoffService:
                 "rule": where.rule,
                 "users": list(where.users),
                 "usergroup": where.usergroup,
-                "next_open": blocks.next_open_text(where.next_open),
+                "next_open": where.next_open.isoformat() if where.next_open else None,
             },
             out_of_hours=where.out_of_hours,
             slack_channel=where.slack_channel,
@@ -141,7 +141,7 @@ class HandoffService:
                 sender_id,
                 "utter_handoff_out_of_hours",
                 input_channel,
-                next_open=handoff.route["next_open"] or "",
+                next_open=blocks.next_open_text(handoff.route["next_open"], language),
             )
             await self._push(sender_id, input_channel, OutboundMessage(text, language=language))
         return handoff
