@@ -16,11 +16,12 @@ from connectors.handoff.store import Handoff
 
 CLAIM, RESOLVE, HANDBACK = "handoff_claim", "handoff_resolve", "handoff_handback"
 ACTIONS = (CLAIM, RESOLVE, HANDBACK)
+# the `handoff_reason` slot values (bot/domain/handoff.yml) in words for agents
 REASONS = {
-    "request_human": "Visitor asked for a person",
-    "no_knowledge": "No answer in the content",
-    "clarifications_exhausted": "Clarifications did not help",
-    "technical_failure": "Technical failure",
+    "visitor_request": "Visitor asked for a person",
+    "no_answer": "No answer in the content",
+    "clarification_failed": "Clarifications did not help",
+    "technical_issue": "Technical failure",
     "keyword": "Configured keyword",
     "window_closed": "Reply outside the 24 h messaging window",
 }

@@ -77,6 +77,15 @@ async def run_startup_check(
     service: HandoffService, config_errors: list[str], settings: SlackSettings
 ) -> list[str]:
     """Log each problem on one line and decide whether handoffs may be promised."""
+    if service.config.mode == "slack" and not settings.bot_token and not settings.app_token:
+        # the shipped default: not an error, but say why no human will be promised
+        logger.warning(
+            "slack handoff: Slack not configured (set %s); visitors who ask for a person get"
+            " the handoff-unavailable message",
+            " and ".join(settings.missing()),
+        )
+        service.usable = False
+        return [f"{name} is not set" for name in settings.missing()]
     problems = settings_problems(service.config, config_errors, settings)
     if service.config.mode == "slack" and not problems:
         problems = await slack_problems(service)

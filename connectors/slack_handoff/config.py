@@ -14,7 +14,7 @@ Profile (bot/agent_profile.yml):
       webchat_header: true        # the widget header shows the human's name and avatar
       rules:
         - name: billing
-          match: {channel: [whatsapp], language: [nl], reason: [no_knowledge], keywords: [invoice]}
+          match: {channel: [whatsapp], language: [nl], reason: [no_answer], keywords: [invoice]}
           users: [U0123ABCD]
           usergroup: S0123ABCD
           channel: C0456EFGH

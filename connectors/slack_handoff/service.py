@@ -95,7 +95,7 @@ class HandoffService:
             return None
         lines = [(who, mask_secrets(text)) for who, text in transcript(tracker, 1000)]
         language = str(tracker.get_slot("language") or "en")
-        reason = str(tracker.get_slot("handoff_reason") or "request_human")
+        reason = str(tracker.get_slot("handoff_reason") or "visitor_request")
         visitor_text = " ".join(t for who, t in lines if who == "visitor")
         where = route(
             self.config, HandoffContext(input_channel, language, reason, visitor_text), now

@@ -83,7 +83,7 @@ class Harness:
         for event in (
             UserUttered(text, {"name": "request_human"}),
             SlotSet("language", language),
-            SlotSet("handoff_reason", "request_human"),
+            SlotSet("handoff_reason", "visitor_request"),
             BotUttered("Een collega neemt het over.", {"custom": {"kind": "handoff"}}),
             SlotSet("handoff_active", True),
             ConversationPaused(),

@@ -29,7 +29,7 @@ RULES = {
 CLOSED_ALWAYS = {"timezone": "Europe/Amsterdam", "weekly": {"mon": "09:00-09:01"}}
 
 
-def ctx(channel="webchat", language="nl", reason="request_human", text=""):
+def ctx(channel="webchat", language="nl", reason="visitor_request", text=""):
     return HandoffContext(channel, language, reason, text)
 
 
