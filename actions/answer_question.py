@@ -1,9 +1,11 @@
-"""`action_answer_question`: hand a visitor's question to the answer chain, turn the result
-into a reply and dialogue events.
+"""`action_answer_question`: hand a visitor's turn to the answer chain, utter its reply and
+return the dialogue events.
 
 Runs for `ask_question`, `nlu_fallback` and clarification replies (`choose_option` buttons).
-Rasa keeps the state between turns (pending question, clarification count); the chain is
-stateless. A handoff decision ends with `action_handoff`, which speaks in the visitor's language.
+Rasa keeps the state between turns (pending question, clarification count) and this action
+passes it as a `TurnRequest`; the chain is stateless and says which question it answered. A
+handoff decision only sets `answer_kind: handoff` and `handoff_reason`: the rules in
+data/rules/handoff.yml continue with `action_handoff`, which speaks.
 """
 
 from __future__ import annotations
@@ -14,20 +16,20 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.answer.guardrails import mask
-from knowledge.types import Answer, Turn
+from knowledge.types import Answer, HandoffReason, Turn, TurnRequest, handoff_reason
 
-HISTORY_TURNS = 6
 # user turns that name nothing a follow-up could lean on ("bedankt!" between two questions)
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "chitchat"})
 log = logging.getLogger(__name__)
 
 
-def session_history(tracker: Tracker, limit: int = HISTORY_TURNS) -> list[Turn]:
-    """User/bot texts of the current session before this message, masked, last `limit` turns.
+def session_history(tracker: Tracker) -> list[Turn]:
+    """User/bot texts of the current session before this message, masked (the chain keeps the
+    window it uses: `history_turns` in bot/answering.yml).
 
     Small talk is left out on both sides (canned bot responses, user greetings and thanks), so
     "and my order?" after "thanks!" still leans on the question before the thanks.
@@ -48,11 +50,12 @@ def session_history(tracker: Tracker, limit: int = HISTORY_TURNS) -> list[Turn]:
             turns.append(Turn("agent", text))
     if turns and turns[-1].role == "user":
         turns = turns[:-1]  # the message being answered
-    return turns[-limit:]
+    return turns
 
 
-def read_turn(tracker: Tracker) -> tuple[str, str | None]:
-    """The visitor's text and, for a button press, the chosen topic."""
+def read_turn(tracker: Tracker) -> TurnRequest:
+    """The turn as the chain takes it: the visitor's text (a button press: its title), the
+    chosen topic, and the open clarification, if any."""
     latest = tracker.latest_message or {}
     chosen = next(
         (
@@ -65,20 +68,15 @@ def read_turn(tracker: Tracker) -> tuple[str, str | None]:
     text = str(latest.get("text") or "")
     if text.startswith("/"):
         text = str(chosen or "")
-    return text, (str(chosen) if chosen else None)
-
-
-def payload(answer: Answer, *, show_why: bool) -> dict[str, Any]:
-    """The `custom` payload every client renders (DESIGN.md section 6)."""
-    data: dict[str, Any] = {
-        "kind": answer.kind,
-        "sources": [{"title": s.title, "url": s.url} for s in answer.sources],
-        "language": answer.language,
-        "options": list(answer.options),
-    }
-    if show_why:
-        data["why"] = answer.to_dict(with_hits=True)
-    return data
+    awaiting = bool(tracker.get_slot("awaiting_clarification"))
+    return TurnRequest(
+        text=text,
+        language=tracker.get_slot("language") or "en",
+        history=tuple(session_history(tracker)),
+        pending=tracker.get_slot("pending_question") if awaiting else None,
+        clarifications=int(tracker.get_slot("clarification_count") or 0) if awaiting else 0,
+        chosen=str(chosen) if chosen else None,
+    )
 
 
 def buttons(options: tuple[str, ...]) -> list[dict[str, str]]:
@@ -88,7 +86,7 @@ def buttons(options: tuple[str, ...]) -> list[dict[str, str]]:
     ]
 
 
-def _record(tracker: Tracker, answer: Answer, question: str) -> None:
+def _record(tracker: Tracker, answer: Answer) -> None:
     """Decision record for `gaps`/`report`; a failure here must not cost the visitor a reply."""
     from knowledge.insights.store import get_insights_store
 
@@ -100,22 +98,16 @@ def _record(tracker: Tracker, answer: Answer, question: str) -> None:
             kind=answer.kind,
             reason=answer.reason,
             confidence=answer.confidence,
-            question=question,
+            question=answer.question,
             sources=[s.url for s in answer.sources],
         )
     except Exception:
         log.exception("could not record the decision")
 
 
-def handoff_events(reason: str) -> list[EventType]:
-    return [
-        SlotSet("answer_kind", "handoff"),
-        SlotSet("pending_question", None),
-        SlotSet("clarification_count", 0.0),
-        SlotSet("awaiting_clarification", False),
-        SlotSet("handoff_reason", reason),
-        FollowupAction("action_handoff"),
-    ]
+def handoff_events(reason: HandoffReason) -> list[EventType]:
+    """What the rules need to continue with `action_handoff` (which closes the clarification)."""
+    return [SlotSet("answer_kind", "handoff"), SlotSet("handoff_reason", reason)]
 
 
 class ActionAnswerQuestion(Action):
@@ -125,42 +117,29 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        from knowledge.answer.chain import answer_question
+        from knowledge.answer.chain import run_turn
         from knowledge.settings import get_settings
 
-        language = tracker.get_slot("language") or "en"
-        text, chosen = read_turn(tracker)
-        awaiting = bool(tracker.get_slot("awaiting_clarification"))
-        pending = tracker.get_slot("pending_question") if awaiting else None
-        count = int(tracker.get_slot("clarification_count") or 0) if awaiting else 0
+        request = read_turn(tracker)
         try:
-            answer = await asyncio.to_thread(
-                answer_question,
-                text,
-                language=language,
-                history=session_history(tracker),
-                pending=pending,
-                clarifications=count,
-                chosen=chosen,
-            )
+            answer = await asyncio.to_thread(run_turn, request)
         except Exception:  # store down, bad index...: a person takes over, no trace to visitor
             log.exception("answer chain failed")
             return handoff_events("technical_issue")
-        question = f"{pending} {text}".strip() if pending else text
-        await asyncio.to_thread(_record, tracker, answer, question)
+        await asyncio.to_thread(_record, tracker, answer)
 
         if answer.kind == "handoff":
-            return handoff_events(answer.reason)
+            return handoff_events(handoff_reason(answer.reason))
         dispatcher.utter_message(
             text=answer.text,
             buttons=buttons(answer.options),
-            json_message=payload(answer, show_why=get_settings().show_why),
+            json_message=answer.payload(show_why=get_settings().show_why),
         )
         if answer.kind == "clarify":
             return [
                 SlotSet("answer_kind", "clarify"),
-                SlotSet("pending_question", mask(question)),
-                SlotSet("clarification_count", float(count + 1)),
+                SlotSet("pending_question", mask(answer.question)),
+                SlotSet("clarification_count", float(request.clarifications + 1)),
                 SlotSet("awaiting_clarification", True),
             ]
         return [

@@ -72,12 +72,34 @@ class Settings(BaseSettings):
     # admin features
     show_why: bool = Field(default=False, description="Serve the test chat's 'show why' panel.")
 
+    # human handoff (the Slack side runs in the Rasa server; here only: is it configured?)
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+
+    @property
+    def slack_configured(self) -> bool:
+        """A bot token plus a transport (signing secret for HTTP events, or an app token for
+        Socket Mode): without them a handoff would promise a person nobody will see."""
+
+        def present(v: SecretStr | None) -> bool:
+            return v is not None and bool(v.get_secret_value().strip())
+
+        return present(self.slack_bot_token) and (
+            present(self.slack_signing_secret) or present(self.slack_app_token)
+        )
+
     _check_weaviate_key = field_validator("weaviate_api_key")(
         classmethod(lambda cls, v: _refuse_placeholder(v))
     )
     _check_openai_key = field_validator("openai_api_key")(
         classmethod(lambda cls, v: _refuse_placeholder(v))
     )
+    _check_slack_secrets = field_validator(
+        "slack_bot_token", "slack_signing_secret", "slack_app_token"
+    )(classmethod(lambda cls, v: _refuse_placeholder(v)))
 
     embedding_cache: Path | None = Field(
         default=None,

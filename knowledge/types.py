@@ -1,8 +1,8 @@
 """The few value types every part of the knowledge layer speaks.
 
-Ingestion produces `Chunk`s, stores return `SearchHit`s, the answer chain returns an `Answer`.
-They are plain frozen dataclasses so the action server, the CLI and the benchmarks share them
-without pulling in a store or a model.
+Ingestion produces `Chunk`s, stores return `SearchHit`s, the answer chain takes a `TurnRequest`
+and returns an `Answer`. They are plain frozen dataclasses so the action server, the CLI and the
+benchmarks share them without pulling in a store or a model.
 """
 
 from __future__ import annotations
@@ -75,21 +75,120 @@ class Turn:
     text: str
 
 
+Reason = Literal[
+    # the decision (knowledge/answer/rules.py)
+    "unresolved_reference",
+    "too_little_to_go_on",
+    "still_unclear",
+    "no_relevant_content",
+    "ambiguous_topics",
+    "not_covered",
+    "clarification_failed",
+    "grounded",
+    # composition and its guard (knowledge/answer/chain.py)
+    "grounded:generative",
+    "llm_clarify",
+    "llm_not_covered",
+    "no_quotable_source",
+    "unsafe_reply",
+    # the action server (actions/): the chain itself failed
+    "technical_issue",
+]
+"""Why a turn was answered, clarified or handed off: one code for the gap log, the report and the
+'show why' panel (knowledge/insights/store.py counts the gap reasons among them)."""
+
+HandoffReason = Literal["visitor_request", "no_answer", "clarification_failed", "technical_issue"]
+"""What the visitor is told when a person takes over (the `handoff_reason` slot; the wording is
+the domain response `utter_handoff_<reason>` in bot/domain/handoff.yml)."""
+
+
+def handoff_reason(reason: Reason) -> HandoffReason:
+    """The visitor-facing handoff reason of a decision reason."""
+    if reason in ("clarification_failed", "technical_issue"):
+        return reason
+    return "no_answer"
+
+
 @dataclass(frozen=True)
+class Step:
+    """One named step of a turn with its wall time (LangChain callbacks, `show why`)."""
+
+    name: str
+    ms: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnRequest:
+    """One visitor turn as the dialogue hands it to the answer chain.
+
+    Rasa holds the state between turns and passes it here; the chain decides from it, once,
+    which question the turn is about and which earlier turns count (docs/architecture.md).
+    """
+
+    text: str  # what the visitor typed (for a button press: the button's title)
+    language: str
+    history: tuple[Turn, ...] = ()  # earlier turns of the session, oldest first, masked
+    pending: str | None = None  # the question awaiting clarification, if any
+    clarifications: int = 0  # follow-ups already asked for `pending`
+    chosen: str | None = None  # the topic picked from the clarification buttons
+
+
+def reply_payload(
+    kind: Decision,
+    language: str,
+    *,
+    sources: tuple[SourceRef, ...] = (),
+    options: tuple[str, ...] = (),
+    why: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The `custom` payload every bot message carries and every client renders: `kind`,
+    `sources`, `language`, `options`, and `why` when show-why is on (docs/architecture.md).
+    Built here only: `Answer.payload` for decisions, `action_handoff` for its own utterance."""
+    data: dict[str, Any] = {
+        "kind": kind,
+        "sources": [{"title": s.title, "url": s.url} for s in sources],
+        "language": language,
+        "options": list(options),
+    }
+    if why is not None:
+        data["why"] = why
+    return data
+
+
+@dataclass(frozen=True, kw_only=True)
 class Answer:
-    """One decision of the answer chain, in the shape of DESIGN.md section 6."""
+    """One decision of the answer chain: what the visitor is sent and why.
+
+    `payload()` is the one `custom` payload every client renders (docs/architecture.md). A
+    handoff's `text` is empty: what the visitor reads is the domain response for the reason
+    (`knowledge/answer/responses.py` renders it for the CLI and the eval).
+    """
 
     kind: Decision
     text: str
     language: str
     confidence: float
+    reason: Reason
+    question: str = ""  # what the turn was about (pending question + reply), masked by callers
     sources: tuple[SourceRef, ...] = ()
     options: tuple[str, ...] = ()
-    reason: str = ""  # why this decision (for handoff notes, gaps and the 'show why' panel)
     hits: tuple[SearchHit, ...] = field(default=(), compare=False)
     referent: str = ""  # clarify: the unnamed thing asked about ("actor"; "?" for a pronoun)
+    rule: str = ""  # the decision rule that fired
+    steps: tuple[Step, ...] = field(default=(), compare=False)  # chain steps and their timing
+
+    def payload(self, *, show_why: bool) -> dict[str, Any]:
+        """The `custom` payload of this reply (`why` only when show-why is on)."""
+        return reply_payload(
+            self.kind,
+            self.language,
+            sources=self.sources,
+            options=self.options,
+            why=self.to_dict(with_hits=True) if show_why else None,
+        )
 
     def to_dict(self, *, with_hits: bool = False) -> dict[str, Any]:
+        """Everything about the decision (the `ask --json` output and the `why` panel)."""
         d: dict[str, Any] = {
             "kind": self.kind,
             "text": self.text,
@@ -99,8 +198,11 @@ class Answer:
             "options": list(self.options),
             "reason": self.reason,
         }
+        if self.rule:
+            d["rule"] = self.rule
         if self.referent:
             d["referent"] = self.referent
         if with_hits:
             d["hits"] = [h.to_dict() for h in self.hits]
+            d["steps"] = [{"name": s.name, "ms": round(s.ms, 2)} for s in self.steps]
         return d

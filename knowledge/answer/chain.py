@@ -1,28 +1,38 @@
-"""The answer chain's one entry point: retrieve -> decide -> compose -> guard, named steps.
+"""The answer chain: `prepare | retrieve | decide | compose | guard`, named LangChain Runnables.
 
-Called by the Rasa action (`actions/answer_question.py`), the `ask` CLI and the eval, so all
-three run exactly the same decision and composition. Rasa holds the dialogue state (pending
-question, clarification count) and passes it in; this module keeps none between calls.
+Called by the Rasa action (`actions/answer_question.py`), the `ask` CLI and the eval with a
+`TurnRequest`, so all three run exactly the same steps. Rasa holds the dialogue state (pending
+question, clarification count) and passes it in; the chain keeps none between calls. Each step
+is a Runnable with a `run_name`, so LangChain callbacks and tracing see every step with its input
+and timing (`StepTimer` feeds the 'show why' panel); `build_chain()` gives the whole turn to a
+LangChain app, `knowledge.retrieval.HybridRetriever` the retrieval alone (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
-from knowledge.answer import extractive, generative, templates
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+
+from knowledge.answer.compose import compose_answer, compose_verdict
 from knowledge.answer.config import AnswerConfig, get_answer_config
 from knowledge.answer.decide import Verdict, decide, same_topic
-from knowledge.answer.guardrails import mask
+from knowledge.answer.guardrails import is_injection, mask
 from knowledge.answer.terms import key_terms
+from knowledge.answer.timing import StepTimer
 from knowledge.profile import Profile, get_profile
-from knowledge.types import Answer, SearchHit, Turn
+from knowledge.types import Answer, SearchHit, Turn, TurnRequest
 
 log = logging.getLogger(__name__)
 
-Retriever = Callable[[str, str], list[SearchHit]]
-"""(query, language) -> hits, best first."""
+Composer = Literal["extractive", "generative"]
+Retriever = Callable[[str, str], Sequence[SearchHit]]
+"""A plain search function (query, language) -> hits, best first; or pass a `BaseRetriever`."""
 
 _PRONOUNS = {
     "it",
@@ -48,15 +58,26 @@ _PRONOUNS = {
 }
 
 
-def default_retriever(k: int) -> Retriever:
-    """Retrieval over the configured store in every language; the composer prefers the visitor's."""
+@dataclass(frozen=True)
+class TurnState:
+    """What the steps hand on: the question decided once by `prepare`, then the evidence."""
 
-    def retrieve(query: str, language: str) -> list[SearchHit]:
-        from knowledge.retrieval import search
+    request: TurnRequest
+    question: str  # the turn's question: the pending question completed by this reply
+    asked: str  # what to quote from (after a topic button: the pending question)
+    history: tuple[Turn, ...]  # the window of earlier turns the chain uses
+    history_text: str  # the words a follow-up may lean on
+    hits: tuple[SearchHit, ...] = ()
+    verdict: Verdict | None = None
+    answer: Answer | None = None
 
-        return search(query, language=language, k=k)
 
-    return retrieve
+def default_retriever(k: int) -> BaseRetriever:
+    """Hybrid search over the configured store in every language (the composer prefers the
+    visitor's)."""
+    from knowledge.retrieval import HybridRetriever
+
+    return HybridRetriever(k=k)
 
 
 def build_query(question: str, history: Sequence[Turn], language: str) -> str:
@@ -70,112 +91,145 @@ def build_query(question: str, history: Sequence[Turn], language: str) -> str:
     return f"{users[-1]} {question}" if leans else question
 
 
-def _handoff_text(reason: str, language: str) -> str:
-    key = {"visitor_asked_for_human": "handoff.human", "clarification_failed": "handoff.clarify"}
-    return templates.text(key.get(reason, "handoff"), language)
+def prepare(request: TurnRequest, config: AnswerConfig) -> TurnState:
+    """Decide once what the turn is about: the reply completes a pending question, and only the
+    last `history_turns` earlier turns count."""
+    n = max(0, config.history_turns)
+    history = tuple(request.history)[-n:] if n else ()
+    history_text = " ".join(t.text for t in history)
+    question = request.text
+    if request.pending:
+        question = f"{request.pending} {request.chosen or request.text}".strip()
+        history_text = f"{history_text} {request.pending} {request.text}"
+    asked = request.pending if request.chosen and request.pending else question
+    return TurnState(request, question, asked, history, history_text)
 
 
-def _clarify_text(verdict: Verdict, language: str) -> str:
-    if verdict.reason == "still_unclear":
-        return templates.text("clarify.again", language)
-    if verdict.options:
-        return templates.text("clarify.options", language)
-    if verdict.referent and verdict.referent != "?":
-        # German writes nouns with a capital; the templates avoid gendered "which" forms
-        thing = verdict.referent.capitalize() if language == "de" else verdict.referent
-        return templates.text("clarify.referent", language, thing=thing)
-    return templates.text("clarify.vague", language)
+def search(
+    retriever: BaseRetriever | Retriever, query: str, language: str, config: RunnableConfig
+) -> list[SearchHit]:
+    """Hits from a LangChain retriever (traced as a child run) or a plain search function."""
+    if not isinstance(retriever, BaseRetriever):
+        return list(retriever(query, language))
+    from knowledge.retrieval import HybridRetriever, hit_of
+
+    if isinstance(retriever, HybridRetriever):
+        retriever = retriever.for_language(language)
+    return [hit_of(d, language) for d in retriever.invoke(query, config)]
 
 
-def compose_answer(
-    question: str,
-    verdict: Verdict,
+def retrieve_hits(
+    state: TurnState, retriever: BaseRetriever | Retriever, config: RunnableConfig
+) -> list[SearchHit]:
+    """Retrieval for the turn; after a topic button, that topic's passages ranked by what the
+    visitor asked ("How do I cancel?" + "Cancel or change an order" quotes the cancelling part),
+    with the question + title as the way in when the pending question alone misses the topic."""
+    req, lang = state.request, state.request.language
+    if not req.chosen:
+        return search(retriever, build_query(state.question, state.history, lang), lang, config)
+    if req.pending:
+        query = build_query(req.pending, state.history, lang)
+        picked = [h for h in search(retriever, query, lang, config) if same_topic(h, req.chosen)]
+        if picked:
+            return picked
+    hits = search(retriever, build_query(state.question, state.history, lang), lang, config)
+    return [h for h in hits if same_topic(h, req.chosen)] or hits
+
+
+def guard(state: TurnState) -> Answer:
+    """The last word before the visitor: no source, no answer; a composed reply that reads as an
+    instruction (a poisoned passage slipping through) is not sent either."""
+    answer = state.answer
+    assert answer is not None  # compose always sets it
+    if answer.kind == "answer" and not answer.sources:
+        answer = replace(answer, kind="handoff", text="", reason="no_quotable_source")
+    elif answer.kind == "answer" and is_injection(answer.text):
+        answer = replace(answer, kind="handoff", text="", sources=(), reason="unsafe_reply")
+    log.info(
+        "decision",
+        extra={
+            "fields": {
+                "kind": answer.kind,
+                "reason": answer.reason,
+                "question": mask(answer.question),
+            }
+        },
+    )
+    return answer
+
+
+def build_chain(
     *,
-    language: str,
-    profile: Profile,
-    config: AnswerConfig,
-    history: tuple[Turn, ...],
-    composer: Literal["extractive", "generative"],
+    retriever: BaseRetriever | Retriever | None = None,
+    composer: Composer | None = None,
+    profile: Profile | None = None,
+    config: AnswerConfig | None = None,
     chat_model: object | None = None,
-) -> Answer:
-    """Turn an answer verdict into a reply; generative failures fall back to extractive."""
-    if composer == "generative":
-        try:
-            gen = generative.compose(
-                question,
-                verdict.hits,
-                language=language,
-                profile=profile,
-                history=history,
-                model=chat_model,  # type: ignore[arg-type]
-            )
-            kind = gen.reply.decision
-            if kind == "answer":
-                return Answer(
-                    "answer",
-                    gen.reply.answer,
-                    language,
-                    verdict.confidence,
-                    extractive.source_refs(gen.used),
-                    (),
-                    "grounded:generative",
-                    verdict.hits,
-                )
-            if kind == "clarify":
-                return Answer(
-                    "clarify",
-                    gen.reply.answer,
-                    language,
-                    verdict.confidence,
-                    (),
-                    (),
-                    "llm_clarify",
-                    verdict.hits,
-                )
-            return Answer(
-                "handoff",
-                _handoff_text("not_covered", language),
-                language,
-                verdict.confidence,
-                (),
-                (),
-                "llm_not_covered",
-                verdict.hits,
-            )
-        except generative.ComposerError as exc:
-            log.warning(
-                "generative composer failed, using extractive",
-                extra={"fields": {"error": str(exc)}},
-            )
-    out = extractive.compose(
-        question,
-        verdict.hits,
-        language=language,
-        profile=profile,
-        max_passages=config.max_passages,
-        max_units=config.max_sentences,
-    )
-    if not out.used:  # no source, no answer
-        return Answer(
-            "handoff",
-            _handoff_text("not_covered", language),
-            language,
-            verdict.confidence,
-            (),
-            (),
-            "no_quotable_source",
-            verdict.hits,
+) -> Runnable[TurnRequest, Answer]:
+    """The turn as one Runnable (`TurnRequest` in, `Answer` out); defaults: the configured
+    store, composer, profile and thresholds."""
+    cfg = config or get_answer_config()
+    prof = profile or get_profile()
+    if composer is None:
+        from knowledge.settings import get_settings
+
+        composer = get_settings().composer
+    chosen_composer: Composer = composer
+    source = retriever or default_retriever(cfg.retrieve_k)
+
+    def retrieve_step(state: TurnState, config: RunnableConfig) -> TurnState:
+        return replace(state, hits=tuple(retrieve_hits(state, source, config)))
+
+    def decide_step(state: TurnState) -> TurnState:
+        req = state.request
+        verdict = decide(
+            state.question,
+            list(state.hits),
+            language=req.language,
+            config=cfg,
+            clarifications=req.clarifications,
+            history_text=state.history_text,
+            chosen_topic=bool(req.chosen),
         )
-    return Answer(
-        "answer",
-        out.text,
-        language,
-        verdict.confidence,
-        extractive.source_refs(out.used),
-        (),
-        "grounded",
-        verdict.hits,
+        return replace(state, verdict=verdict)
+
+    def compose_step(state: TurnState) -> TurnState:
+        verdict, lang = state.verdict, state.request.language
+        assert verdict is not None  # decide always sets it
+        answer = compose_verdict(verdict, language=lang, question=state.question)
+        if answer is None:
+            answer = compose_answer(
+                state.asked,
+                verdict,
+                language=lang,
+                profile=prof,
+                config=cfg,
+                history=state.history,
+                composer=chosen_composer,
+                chat_model=chat_model,
+            )
+        return replace(state, answer=replace(answer, question=state.question))
+
+    steps: Runnable[Any, Any] = (
+        RunnableLambda(lambda req: prepare(req, cfg)).with_config(run_name="prepare")
+        | RunnableLambda(retrieve_step).with_config(run_name="retrieve")
+        | RunnableLambda(decide_step).with_config(run_name="decide")
+        | RunnableLambda(compose_step).with_config(run_name="compose")
+        | RunnableLambda(guard).with_config(run_name="guard")
     )
+    return steps.with_config(run_name="answer_turn")
+
+
+def run_turn(
+    request: TurnRequest,
+    *,
+    callbacks: Sequence[BaseCallbackHandler] = (),
+    **build: Any,
+) -> Answer:
+    """Answer, clarify or hand off one visitor turn; the answer carries each step's timing."""
+    timer = StepTimer()
+    answer: Answer = build_chain(**build).invoke(request, config={"callbacks": [timer, *callbacks]})
+    return replace(answer, steps=timer.steps())
 
 
 def answer_question(
@@ -186,107 +240,26 @@ def answer_question(
     pending: str | None = None,
     clarifications: int = 0,
     chosen: str | None = None,
-    retrieve: Retriever | None = None,
-    composer: Literal["extractive", "generative"] | None = None,
+    retrieve: BaseRetriever | Retriever | None = None,
+    composer: Composer | None = None,
     profile: Profile | None = None,
     config: AnswerConfig | None = None,
     chat_model: object | None = None,
 ) -> Answer:
-    """Answer, clarify or hand off one visitor turn.
-
-    `pending` is the question awaiting clarification: the visitor's reply is combined with it.
-    `chosen` is the topic the visitor picked from the clarification buttons, if any.
-    """
-    config = config or get_answer_config()
-    profile = profile or get_profile()
-    if composer is None:
-        from knowledge.settings import get_settings
-
-        composer = get_settings().composer
-    retrieve = retrieve or default_retriever(config.retrieve_k)
-    history = tuple(history)[-config.history_turns :]
-    history_text = " ".join(t.text for t in history)
-
-    # step 1: the question this turn is about
-    full = f"{pending} {chosen or question}".strip() if pending else question
-    if pending:
-        history_text = f"{history_text} {pending} {question}"
-    # step 2: retrieval (after a topic button: that topic, ranked by what the visitor asked)
-    hits = (
-        _within_topic(chosen, pending, full, history, language, retrieve)
-        if chosen
-        else (retrieve(build_query(full, history, language), language))
-    )
-    # step 3: decision
-    verdict = decide(
-        full,
-        hits,
+    """`run_turn` for callers that hold the turn as loose values (the eval, tests)."""
+    request = TurnRequest(
+        text=question,
         language=language,
-        config=config,
+        history=tuple(history),
+        pending=pending,
         clarifications=clarifications,
-        history_text=history_text,
-        chosen_topic=bool(chosen),
+        chosen=chosen,
     )
-    log.info(
-        "decision",
-        extra={"fields": {"kind": verdict.kind, "reason": verdict.reason, "question": mask(full)}},
-    )
-    # step 4: composition
-    if verdict.kind == "handoff":
-        return Answer(
-            "handoff",
-            _handoff_text(verdict.reason, language),
-            language,
-            verdict.confidence,
-            (),
-            (),
-            verdict.reason,
-            verdict.hits,
-        )
-    if verdict.kind == "clarify":
-        return Answer(
-            "clarify",
-            _clarify_text(verdict, language),
-            language,
-            verdict.confidence,
-            (),
-            verdict.options,
-            verdict.reason,
-            verdict.hits,
-            verdict.referent,
-        )
-    # a button's words name the topic; what to quote from it is what the visitor asked
-    asked = pending if chosen and pending else full
-    return compose_answer(
-        asked,
-        verdict,
-        language=language,
+    return run_turn(
+        request,
+        retriever=retrieve,
+        composer=composer,
         profile=profile,
         config=config,
-        history=history,
-        composer=composer,
         chat_model=chat_model,
     )
-
-
-def _within_topic(
-    chosen: str,
-    pending: str | None,
-    full: str,
-    history: Sequence[Turn],
-    language: str,
-    retrieve: Retriever,
-) -> list[SearchHit]:
-    """The chosen topic's passages, ranked by the pending question rather than by the button's
-    title ("How do I cancel?" + "Cancel or change an order" should quote the cancelling part);
-    the question with the title finds the topic when the pending question alone does not."""
-    if pending:
-        picked = [
-            h
-            for h in retrieve(build_query(pending, history, language), language)
-            if same_topic(h, chosen)
-        ]
-        if picked:
-            return picked
-    hits = retrieve(build_query(full, history, language), language)
-    return [h for h in hits if same_topic(h, chosen)] or hits

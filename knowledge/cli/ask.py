@@ -1,4 +1,5 @@
-"""`customer-agent ask`: one turn (or a batch) through the same decision + composition as Rasa."""
+"""`customer-agent ask`: one turn (or a batch) through the same chain as Rasa, printed as the
+visitor would see it (a handoff shows the domain response `action_handoff` would utter)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ def register(sub: Any) -> None:
     p.add_argument("question", nargs="?", help="the visitor's question")
     p.add_argument("--lang", help="visitor language (ISO code); detected when omitted")
     p.add_argument("--history", type=Path, help='JSON list of {"role": "user"|"agent", "text"}')
-    p.add_argument("--json", action="store_true", help="print the DESIGN section 6 JSON")
-    p.add_argument("--batch", type=Path, help='JSONL of {"id", "question", "lang"?, "history"?}')
+    p.add_argument("--json", action="store_true", help="print the reply JSON (text + payload)")
+    p.add_argument(
+        "--batch",
+        type=Path,
+        help='JSONL of {"id", "question", "lang"?, "history"?}; a failing line becomes an '
+        '{"id", "error"} line, the rest still run (exit code 1 if any failed)',
+    )
     p.add_argument("--out", type=Path, help="batch output JSONL (default: stdout)")
     p.set_defaults(handler=run)
 
@@ -51,17 +57,21 @@ def guess_language(question: str, *, min_score: float = 0.6) -> str:
 
 
 def ask_one(question: str, lang: str | None, history: tuple[Any, ...]) -> dict[str, Any]:
-    """One turn -> the section 6 JSON (with 'why' when show_why is on)."""
-    from knowledge.answer.chain import answer_question
+    """One turn -> the reply as JSON: the text the visitor reads, the confidence and the
+    `custom` payload (with `why` when show-why is on)."""
+    from knowledge.answer.chain import run_turn
+    from knowledge.answer.responses import as_visitor_sees
     from knowledge.settings import get_settings
+    from knowledge.types import TurnRequest
 
     language = lang or guess_language(question)
-    answer = answer_question(question, language=language, history=history)
-    out = answer.to_dict()
-    out.pop("reason", None)
-    if get_settings().show_why:
-        out["why"] = answer.to_dict(with_hits=True)
-    return out
+    answer = run_turn(TurnRequest(text=question, language=language, history=history))
+    seen = as_visitor_sees(answer)
+    return {
+        "text": seen.text,
+        "confidence": round(seen.confidence, 4),
+        **seen.payload(show_why=get_settings().show_why),
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,24 +94,38 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_batch(args: argparse.Namespace) -> int:
+    """One output line per input line, in order; a line that fails (bad JSON, no question, the
+    chain raising) becomes `{"id": ..., "error": "..."}` and the batch goes on. Exit code 1
+    when any line failed."""
     lines = [ln for ln in args.batch.read_text("utf-8").splitlines() if ln.strip()]
     sink = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
+    failed = 0
     try:
         for n, line in enumerate(tqdm(lines, desc="ask", disable=args.out is None), 1):
-            try:
-                item = json.loads(line)
-                question = str(item["question"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{args.batch}:{n}: bad line ({exc})") from exc
-            start = time.perf_counter()
-            out = ask_one(question, item.get("lang"), parse_history(item.get("history")))
-            out = {
-                "id": item.get("id", n),
-                **out,
-                "latency_ms": round((time.perf_counter() - start) * 1000, 1),
-            }
+            out = _batch_line(line, n)
+            failed += "error" in out
             sink.write(json.dumps(out, ensure_ascii=False) + "\n")
     finally:
         if sink is not sys.stdout:
             sink.close()
-    return 0
+    if failed:
+        print(f"{failed} of {len(lines)} lines failed (see their error lines)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _batch_line(line: str, n: int) -> dict[str, Any]:
+    item: Any = None
+    try:
+        item = json.loads(line)
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+            raise ValueError('expected {"id", "question", "lang"?, "history"?}')
+        start = time.perf_counter()
+        out = ask_one(item["question"], item.get("lang"), parse_history(item.get("history")))
+        return {
+            "id": item.get("id", n),
+            **out,
+            "latency_ms": round((time.perf_counter() - start) * 1000, 1),
+        }
+    except Exception as exc:  # one bad line must not cost the rest of the batch
+        key = item.get("id", n) if isinstance(item, dict) else n
+        return {"id": key, "error": f"{type(exc).__name__}: {exc}"[:500]}

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from knowledge.answer.guardrails import mask
 from knowledge.answer.terms import key_terms
+from knowledge.types import Decision, Reason
 
-GAP_REASONS = (
+# handoffs for lack of content: the knowledge gaps an admin can close by adding pages
+GAP_REASONS: tuple[Reason, ...] = (
     "no_relevant_content",
     "not_covered",
     "clarification_failed",
@@ -82,8 +84,8 @@ class InsightsStore:
         *,
         conversation_id: str,
         language: str,
-        kind: str,
-        reason: str,
+        kind: Decision,
+        reason: Reason,
         confidence: float,
         question: str,
         sources: list[str] | None = None,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_question import ActionAnswerQuestion, session_history
@@ -132,12 +131,23 @@ async def test_button_choice_answers_the_pending_question():
     assert slots(events)["awaiting_clarification"] is False
 
 
-async def test_second_failed_clarification_hands_off():
+async def test_second_failed_clarification_hands_off_by_slots_alone():
     messages, events = await run("second_failed_clarification.json")
-    assert messages == []  # action_handoff speaks
-    assert SlotSet("handoff_reason", "clarification_failed") in events
-    assert events[-1] == FollowupAction("action_handoff")
-    assert slots(events)["clarification_count"] == 0.0
+    assert messages == []  # action_handoff speaks, predicted by data/rules/handoff.yml
+    assert slots(events) == {"answer_kind": "handoff", "handoff_reason": "clarification_failed"}
+    assert all(e["event"] == "slot" for e in events)  # no FollowupAction: the rules decide
+
+
+async def test_no_content_hands_off_with_the_no_answer_reason(isolated):
+    tracker = load("question_en.json")
+    tracker.latest_message["text"] = "Do you sell gift cards?"
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert dispatcher.messages == []
+    assert slots(events) == {"answer_kind": "handoff", "handoff_reason": "no_answer"}
+    db = sqlite3.connect(isolated / "insights.sqlite3")
+    ((kind, reason),) = db.execute("SELECT kind, reason FROM decisions")
+    assert (kind, reason) == ("handoff", "no_relevant_content")  # the gap keeps its cause
 
 
 def test_history_is_the_session_masked_without_the_current_message():
@@ -156,8 +166,7 @@ async def test_chain_failure_hands_off_without_a_trace(monkeypatch):
     monkeypatch.setattr("knowledge.answer.chain.default_retriever", broken)
     messages, events = await run("question_en.json")
     assert messages == []
-    assert SlotSet("handoff_reason", "technical_issue") in events
-    assert events[-1] == FollowupAction("action_handoff")
+    assert slots(events) == {"answer_kind": "handoff", "handoff_reason": "technical_issue"}
 
 
 def test_history_leaves_out_payloads_and_canned_responses() -> None:
