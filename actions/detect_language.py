@@ -15,8 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.profile import agent_name
 from knowledge.language import choose_language, from_browser
+from knowledge.profile import get_profile
 
 
 class ActionDetectLanguage(Action):
@@ -37,5 +37,5 @@ class ActionDetectLanguage(Action):
         if language != tracker.get_slot("language"):
             events.append(SlotSet("language", language))
         if tracker.get_slot("agent_name") is None:
-            events.append(SlotSet("agent_name", agent_name()))
+            events.append(SlotSet("agent_name", get_profile().name))
         return events

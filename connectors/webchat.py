@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,9 +35,12 @@ from sanic.response import HTTPResponse
 
 from connectors.common.delivery import DeliveryResult, OutboundMessage
 from connectors.common.outbox import Outbox
+from connectors.common.profile import load_profile
 from connectors.common.ratelimit import RateLimiter
 from connectors.common.turn import run_turn
 from connectors.replies import merge_utterance
+from connectors.settings import get_settings
+from connectors.settings import profile as agent_profile
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +118,6 @@ class OutboxOutput(WebChatOutput):
             await self.outbox.put_async(recipient_id, merged)
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 class WebChatInput(InputChannel):
     """Input channel for the embeddable widget.
 
@@ -148,7 +146,7 @@ class WebChatInput(InputChannel):
         self.conversation_limiter = RateLimiter(rate_limit_per_minute)
         self.ip_limiter = RateLimiter(ip_rate_limit_per_minute)
         self.show_why = show_why
-        self.profile_path = profile_path or PROJECT_ROOT / "bot" / "agent_profile.yml"
+        self.profile_path = profile_path  # None: the one in the settings' bot_dir
         self.greet_payload = greet_payload
         self.poll_interval_s = poll_interval_s
         self.outbox = Outbox()  # opened on first use, under $CUSTOMER_AGENT_DATA
@@ -157,26 +155,30 @@ class WebChatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Called by `rasa run`. Show-why follows CUSTOMER_AGENT_SHOW_WHY unless set here; sites
-        listed in CUSTOMER_AGENT_WEBCHAT_ORIGINS (comma-separated) are added to `cors_origins`."""
+        listed in CUSTOMER_AGENT_WEBCHAT_ORIGINS are added to `cors_origins` (both read once by
+        `connectors.settings`). The agent profile is read and checked here, at start-up."""
         creds = credentials or {}
         origins = creds.get("cors_origins") or []
         if isinstance(origins, str):
             origins = origins.split(",")
-        origins = [*origins, *os.environ.get("CUSTOMER_AGENT_WEBCHAT_ORIGINS", "").split(",")]
+        settings = get_settings()
+        origins = [*origins, *settings.webchat_origins]
         origins = [str(o).strip() for o in origins if str(o).strip()]
         show_why = creds.get("show_why")
         profile = creds.get("profile")
-        return cls(
+        channel = cls(
             cors_origins=list(origins),
             max_message_chars=int(creds.get("max_message_chars", 1000)),
             max_body_bytes=int(creds.get("max_body_bytes", 16_384)),
             rate_limit_per_minute=int(creds.get("rate_limit_per_minute", 20)),
             ip_rate_limit_per_minute=int(creds.get("ip_rate_limit_per_minute", 120)),
-            show_why=_env_flag("CUSTOMER_AGENT_SHOW_WHY") if show_why is None else bool(show_why),
+            show_why=settings.show_why if show_why is None else bool(show_why),
             profile_path=PROJECT_ROOT / profile if profile else None,
             greet_payload=creds.get("greet_payload", "/greet"),
             poll_interval_s=float(creds.get("poll_interval_s", 4.0)),
         )
+        channel.profile()  # a mistake in the profile stops start-up, one line per mistake
+        return channel
 
     def get_output_channel(self) -> OutputChannel | None:
         """Used by Rasa (and the Slack handoff) to reach a visitor outside a request."""
@@ -259,23 +261,12 @@ class WebChatInput(InputChannel):
     def profile(self) -> dict[str, Any]:
         """The agent profile fields the widget shows; read once, on first use."""
         if self._profile is None:
-            import yaml
-
-            data: dict[str, Any] = {}
-            try:
-                loaded = yaml.safe_load(self.profile_path.read_text(encoding="utf-8"))
-                data = loaded if isinstance(loaded, dict) else {}
-            except (OSError, yaml.YAMLError) as exc:
-                logger.warning("webchat: agent profile unreadable (%s); using defaults", exc)
-            samples = data.get("sample_questions") or {}
-            avatar = str(data.get("avatar_url") or "")
+            found = load_profile(self.profile_path) if self.profile_path else agent_profile()
             self._profile = {
-                "name": str(data.get("name") or "Ava"),
-                "role": str(data.get("role") or "customer support"),
-                "avatar_url": avatar if avatar.startswith(("https://", "http://", "/")) else None,
-                "sample_questions": {
-                    str(k): [str(q) for q in v] for k, v in samples.items() if isinstance(v, list)
-                },
+                "name": found.name,
+                "role": found.role,
+                "avatar_url": found.avatar_url or None,
+                "sample_questions": {k: list(v) for k, v in found.sample_questions.items()},
             }
         return self._profile
 

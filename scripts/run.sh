@@ -16,11 +16,8 @@ export CUSTOMER_AGENT_TRACKER_DB=${CUSTOMER_AGENT_TRACKER_DB:-$CUSTOMER_AGENT_DA
 export CUSTOMER_AGENT_SHOW_WHY=${CUSTOMER_AGENT_SHOW_WHY:-true}
 mkdir -p "$CUSTOMER_AGENT_DATA"
 [ -f .env ] && { set -a; . ./.env; set +a; }
-# Rasa refuses to start when a ${VAR} in credentials.yml is unset; a channel without its secrets
-# stays closed (403), so unset ones are exported empty.
-for var in $(grep -o '\${[A-Za-z_][A-Za-z0-9_]*}' credentials.yml | tr -d '${}' | sort -u); do
-  export "$var=${!var-}"
-done
+# Unset channel secrets need nothing here: credentials.yml quotes every "${VAR}" and the
+# connector expands it (see the comment at its top).
 
 .venv/bin/python -m knowledge.bootstrap || echo "[run] WARNING: the sample help centre could not be indexed; answers will hand off"
 

@@ -41,17 +41,7 @@ def flag(credentials: Mapping[str, Any] | None, key: str, env: str, default: boo
 
 
 def retry_policy_from_env() -> RetryPolicy:
-    """Outbound timeout/retries shared by all connectors (see .env.example)."""
+    """Outbound timeout/retries shared by all connectors (`connectors.settings`, .env.example)."""
+    from connectors.settings import get_settings
 
-    def number(env: str, default: float) -> float:
-        try:
-            return float(os.environ.get(env) or default)
-        except ValueError:
-            return default
-
-    return RetryPolicy(
-        attempts=max(1, int(number("CUSTOMER_AGENT_CONNECTOR_ATTEMPTS", 4))),
-        base_delay_s=number("CUSTOMER_AGENT_CONNECTOR_BACKOFF_S", 0.5),
-        max_delay_s=number("CUSTOMER_AGENT_CONNECTOR_MAX_BACKOFF_S", 8.0),
-        timeout_s=number("CUSTOMER_AGENT_CONNECTOR_TIMEOUT_S", 10.0),
-    )
+    return get_settings().retry

@@ -9,7 +9,6 @@ processes share the file. The file is opened on first use, never at import.
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -20,8 +19,10 @@ T = TypeVar("T")
 
 
 def connectors_dir() -> Path:
-    """`$CUSTOMER_AGENT_DATA/connectors` (default `./var/connectors`), read when called."""
-    return Path(os.environ.get("CUSTOMER_AGENT_DATA") or "var") / "connectors"
+    """`$CUSTOMER_AGENT_DATA/connectors` (default `./var/connectors`): `connectors.settings`."""
+    from connectors.settings import get_settings
+
+    return get_settings().connectors_dir
 
 
 class SQLiteFile:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -91,7 +90,9 @@ class HandoffStore:
     def from_env(cls) -> HandoffStore:
         """PostgreSQL when `CUSTOMER_AGENT_STATE_DB` is a postgresql URL, else the SQLite file
         `$CUSTOMER_AGENT_DATA/connectors/handoff.sqlite3` (read when called, opened when used)."""
-        url = (os.environ.get("CUSTOMER_AGENT_STATE_DB") or "").strip()
+        from connectors.settings import get_settings
+
+        url = get_settings().state_db
         if url.startswith(("postgresql://", "postgres://")):
             return cls(PostgresDatabase(url))
         if url:

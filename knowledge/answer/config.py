@@ -35,7 +35,7 @@ class AnswerConfig:
     answerability_cross: tuple[float, ...] = ()
     answerability_min: float = 0.5  # below this probability the passage does not answer
     max_options: int = 3
-    max_clarifications: int = 2
+    max_clarifications: int = 2  # set from the profile only (handoff.max_clarifications)
     max_passages: int = 2
     max_sentences: int = 4
     retrieve_k: int = 8
@@ -44,6 +44,8 @@ class AnswerConfig:
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> AnswerConfig:
         known = {f.name: f.type for f in fields(cls)}
+        if "max_clarifications" in data:  # one place for it: the profile
+            raise ValueError("answering: set max_clarifications in agent_profile.yml (handoff)")
         unknown = set(data) - set(known)
         if unknown:
             raise ValueError(f"unknown answering settings: {sorted(unknown)}")

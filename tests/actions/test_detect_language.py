@@ -43,3 +43,20 @@ def test_a_clear_sentence_in_another_language_switches() -> None:
 def test_returns_only_slot_events() -> None:
     events = run("greet_nl_first.json")
     assert SlotSet("language", "nl")["value"] == events["language"]
+
+
+def test_the_agent_name_comes_from_the_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge.profile import get_profile
+    from knowledge.settings import get_settings
+
+    (tmp_path / "agent_profile.yml").write_text("name: Noor\n", encoding="utf-8")
+    monkeypatch.setenv("CUSTOMER_AGENT_BOT_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    get_profile.cache_clear()
+    try:
+        assert run("greet_nl_first.json") == {"language": "nl", "agent_name": "Noor"}
+    finally:
+        get_settings.cache_clear()
+        get_profile.cache_clear()

@@ -21,6 +21,7 @@ from rasa.shared.core.events import BotUttered, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from connectors.replies import FALLBACK_TEXT, merge_utterance
+from connectors.settings import get_settings
 from connectors.webchat import RateLimiter, WebChatInput
 
 CID = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0"  # 36 URL-safe chars
@@ -294,7 +295,7 @@ def test_config_serves_profile_and_flags(tmp_path, monkeypatch):
     monkeypatch.delenv("CUSTOMER_AGENT_SHOW_WHY", raising=False)
     profile = tmp_path / "agent_profile.yml"
     profile.write_text(
-        'name: Noor\nrole: customer support\navatar_url: "javascript:alert(1)"\n'
+        'name: Noor\nrole: customer support\navatar_url: "/static/noor.png"\n'
         "sample_questions:\n  en: ['How do returns work?']\n  nl: ['Hoe werkt retourneren?']\n",
         encoding="utf-8",
     )
@@ -303,10 +304,22 @@ def test_config_serves_profile_and_flags(tmp_path, monkeypatch):
     assert resp.status == 200
     cfg = resp.json
     assert cfg["name"] == "Noor"
-    assert cfg["avatar_url"] is None  # unsafe scheme dropped; the widget uses its own avatar
+    assert cfg["avatar_url"] == "/static/noor.png"
     assert cfg["sample_questions"]["nl"] == ["Hoe werkt retourneren?"]
     assert cfg["show_why"] is False
     assert cfg["greet_payload"] == "/greet"
+
+
+def test_an_unsafe_avatar_stops_start_up_with_one_line(tmp_path):
+    from connectors.common.profile import ProfileError
+
+    profile = tmp_path / "agent_profile.yml"
+    profile.write_text('name: Noor\navatar_url: "javascript:alert(1)"\n', encoding="utf-8")
+    with pytest.raises(ProfileError) as err:
+        make_app(profile=profile)
+    assert str(err.value) == (
+        f"{profile}: avatar_url: 'javascript:alert(1)' must start with https://, http:// or /"
+    )
 
 
 def test_missing_profile_falls_back_to_defaults(tmp_path, monkeypatch):
@@ -323,6 +336,7 @@ def test_test_page_only_when_show_why_enabled(monkeypatch):
     _, off = app.test_client.get("/webhooks/webchat/test")
     assert off.status == 404
     monkeypatch.setenv("CUSTOMER_AGENT_SHOW_WHY", "1")
+    get_settings.cache_clear()  # settings are read once per process
     app, _, _ = make_app()
     _, on = app.test_client.get("/webhooks/webchat/test")
     assert on.status == 200
@@ -363,3 +377,9 @@ def test_widget_never_builds_html_from_strings():
         source = (STATIC_DIR / name).read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in source, (name, sink)
+
+
+def test_secrets_are_masked_before_rasa_sees_them(stack):
+    app, _, agent = stack
+    post(app, msg("my password is hunter2, card 4111 1111 1111 1111"))
+    assert [m.text for m in agent.received] == ["my password is [secret] card [card number]"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from connectors.common.config import flag, retry_policy_from_env, setting
+from connectors.settings import SettingsError, get_settings
 
 
 def test_value_then_env_then_default(monkeypatch):
@@ -28,6 +31,10 @@ def test_flags_and_retry_policy(monkeypatch):
     assert flag({}, "f", "X_FLAG") is True
     assert flag({"f": "no"}, "f", "X_FLAG") is False
     monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_ATTEMPTS", "2")
-    monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_TIMEOUT_S", "not-a-number")
     policy = retry_policy_from_env()
     assert (policy.attempts, policy.timeout_s) == (2, 10.0)
+    # a bad number is a start-up error naming the variable, not a silent default
+    monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_TIMEOUT_S", "not-a-number")
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match="CUSTOMER_AGENT_CONNECTOR_TIMEOUT_S: 'not-a-number'"):
+        retry_policy_from_env()

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from connectors.handoff.db import SQLiteDatabase
 from connectors.handoff.store import Handoff, HandoffStore, new_id
+from connectors.settings import get_settings
 
 
 def make(sender: str = "visitor-1", **kw) -> Handoff:
@@ -128,4 +129,5 @@ def test_from_env_picks_the_backend(monkeypatch, tmp_path):
     assert store.db.dialect == "sqlite"
     assert store.db.file.path == tmp_path / "connectors" / "handoff.sqlite3"
     monkeypatch.setenv("CUSTOMER_AGENT_STATE_DB", "postgresql://u@db.example/x")
+    get_settings.cache_clear()  # settings are read once per process
     assert HandoffStore.from_env().db.dialect == "postgresql"  # nothing connects yet
