@@ -11,8 +11,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_question import ActionAnswerQuestion, session_history
-from knowledge.answer.config import AnswerConfig
-from tests.knowledge.answer.conftest import PASSWORD_EN, PASSWORD_NL, REFUND_EN, make_hit
+from tests.support.answers import (
+    PASSWORD_EN,
+    PASSWORD_NL,
+    REFUND_EN,
+    fixed_scale_config,
+    make_hit,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROUTER = "Hold the reset button on the back of the router for 10 seconds."
@@ -44,18 +49,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
     monkeypatch.setattr("knowledge.answer.chain.default_retriever", fixed_retriever)
     # thresholds on the fixed hits' scale; the shipped ones are tuned in benchmarks/
-    monkeypatch.setattr(
-        "knowledge.answer.chain.get_answer_config",
-        lambda: AnswerConfig(
-            evidence="fused",
-            min_score=0.3,
-            min_coverage=0.4,
-            low_coverage_score=0.62,
-            ambiguity_margin=0.03,
-            ambiguity_min_score=0.3,
-            max_clarifications=2,
-        ),
-    )
+    monkeypatch.setattr("knowledge.answer.chain.get_answer_config", fixed_scale_config)
     from knowledge.answer.config import get_answer_config
     from knowledge.settings import get_settings
 

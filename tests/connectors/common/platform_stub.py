@@ -15,18 +15,15 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import socket
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from tests.support.stack import free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["Captured", "PlatformStub", "free_port"]
 
 
 @dataclass

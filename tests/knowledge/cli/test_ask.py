@@ -5,7 +5,7 @@ import json
 import pytest
 
 from knowledge.cli import main
-from tests.knowledge.answer.conftest import REFUND_EN, make_hit
+from tests.support.answers import REFUND_EN, make_hit
 
 
 @pytest.fixture(autouse=True)
