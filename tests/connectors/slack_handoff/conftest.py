@@ -68,6 +68,7 @@ class Harness:
     pushed: list[tuple[str, OutboundMessage]] = field(default_factory=list)
     push_result: DeliveryResult = field(default_factory=DeliveryResult.success)
     url: str = ""
+    base_url: str = ""
     server: Any = None
 
     @property
@@ -145,7 +146,10 @@ async def make_harness(
     members: set[str] | None = None,
     env: dict[str, str] | None = None,
     slack: SlackAPI | None = None,
+    webchat: bool = False,
 ) -> Harness:
+    """`webchat=True`: the real web chat channel serves the visitor (its persistent outbox and
+    `/webhooks/webchat/poll`); otherwise pushes to "webchat" are recorded in `pushed`."""
     slack = slack or SlackAPI(members={UNASSIGNED, TEAM} if members is None else members)
     if not slack.base_url:
         await slack.start()
@@ -176,12 +180,21 @@ async def make_harness(
 
     app.blueprint(channel.blueprint(noop), url_prefix="/webhooks/slack_handoff")
     harness = Harness(app, channel, slack, agent)
+    channels: list[Any] = [channel]
+    if webchat:
+        from connectors.webchat import WebChatInput
+
+        chat = WebChatInput()
+        app.blueprint(chat.blueprint(noop), url_prefix="/webhooks/webchat")
+        channels.append(chat)
+    app.ctx.input_channels = channels  # as rasa.core.channels.channel.register sets it
 
     async def push(sender_id: str, message: OutboundMessage) -> DeliveryResult:
         harness.pushed.append((sender_id, message))
         return harness.push_result
 
-    register_push(app, "webchat", push)
+    if not webchat:
+        register_push(app, "webchat", push)
     port = free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
@@ -191,6 +204,7 @@ async def make_harness(
     await server.after_start()
     harness.server = server
     harness.url = f"http://127.0.0.1:{port}/webhooks/slack_handoff"
+    harness.base_url = f"http://127.0.0.1:{port}"
     return harness
 
 
