@@ -25,6 +25,7 @@ from knowledge.answer.decide import Verdict, decide, same_topic
 from knowledge.answer.guardrails import is_injection, mask
 from knowledge.answer.terms import key_terms
 from knowledge.answer.timing import StepTimer
+from knowledge.language import pronouns
 from knowledge.profile import Profile, get_profile
 from knowledge.types import Answer, SearchHit, Turn, TurnRequest
 
@@ -33,29 +34,6 @@ log = logging.getLogger(__name__)
 Composer = Literal["extractive", "generative"]
 Retriever = Callable[[str, str], Sequence[SearchHit]]
 """A plain search function (query, language) -> hits, best first; or pass a `BaseRetriever`."""
-
-_PRONOUNS = {
-    "it",
-    "its",
-    "they",
-    "them",
-    "their",
-    "this",
-    "that",
-    "these",
-    "those",
-    "he",
-    "she",
-    "het",
-    "dit",
-    "dat",
-    "deze",
-    "die",
-    "hij",
-    "zij",
-    "ze",
-    "er",
-}
 
 
 @dataclass(frozen=True)
@@ -86,7 +64,7 @@ def build_query(question: str, history: Sequence[Turn], language: str) -> str:
     if not users:
         return question
     leans = len(key_terms(question, language)) < 4 or bool(
-        _PRONOUNS & {w.lower().strip("?.,!") for w in question.split()}
+        pronouns(language) & {w.lower().strip("?.,!¿¡") for w in question.split()}
     )
     return f"{users[-1]} {question}" if leans else question
 

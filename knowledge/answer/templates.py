@@ -1,4 +1,6 @@
-"""Short per-language framing for the extractive composer and canned decision texts.
+"""Short per-language framing for the extractive composer and the clarifying questions.
+
+Handoff wording is not here: it is the domain responses in bot/domain/handoff.yml.
 
 The persona's personality picks the opener; everything else is plain and short, as in a chat.
 Languages without a table fall back to English framing (the quoted content stays as written).
@@ -20,9 +22,6 @@ _T: dict[str, dict[str, str]] = {
         "clarify.again": "I still can't find it. Could you describe it in other words?",
         "clarify.vague": "Could you tell me a bit more about what you mean?",
         "clarify.referent": "Which {thing} do you mean?",
-        "handoff": "I'm not sure I have the right answer to that, so I'll get a colleague to help.",
-        "handoff.human": "Of course, I'll connect you with a colleague.",
-        "handoff.clarify": "I still can't find the right answer, so I'll bring in a colleague.",
         "sources": "Source",
         "en": "English",
         "nl": "Dutch",
@@ -41,9 +40,6 @@ _T: dict[str, dict[str, str]] = {
         "clarify.again": "Ik kan het nog niet vinden. Kun je het anders omschrijven?",
         "clarify.vague": "Kun je iets meer vertellen over wat je bedoelt?",
         "clarify.referent": "Wie of wat bedoel je precies met ‘{thing}’?",
-        "handoff": "Ik weet niet zeker of ik het juiste antwoord heb, dus ik vraag een collega.",
-        "handoff.human": "Natuurlijk, ik verbind je met een collega.",
-        "handoff.clarify": "Ik vind het antwoord nog steeds niet; ik haal een collega erbij.",
         "sources": "Bron",
         "en": "Engels",
         "nl": "Nederlands",
@@ -62,9 +58,6 @@ _T: dict[str, dict[str, str]] = {
         "clarify.again": "Ich finde es noch nicht. Kannst du es anders beschreiben?",
         "clarify.vague": "Kannst du etwas genauer sagen, was du meinst?",
         "clarify.referent": "Kannst du genauer sagen, was du mit „{thing}“ meinst?",
-        "handoff": "Ich bin nicht sicher, ob meine Antwort stimmt, ich hole eine Kollegin.",
-        "handoff.human": "Natürlich, ich verbinde dich mit einem Kollegen.",
-        "handoff.clarify": "Ich finde die Antwort immer noch nicht, ich hole einen Kollegen.",
         "sources": "Quelle",
         "en": "Englisch",
         "nl": "Niederländisch",
@@ -83,9 +76,6 @@ _T: dict[str, dict[str, str]] = {
         "clarify.again": "Je ne le trouve toujours pas. Pouvez-vous le formuler autrement ?",
         "clarify.vague": "Pouvez-vous préciser ce que vous voulez dire ?",
         "clarify.referent": "Pouvez-vous préciser ce que vous entendez par « {thing} » ?",
-        "handoff": "Je ne suis pas sûr d'avoir la bonne réponse, je fais appel à un collègue.",
-        "handoff.human": "Bien sûr, je vous mets en relation avec un collègue.",
-        "handoff.clarify": "Je ne trouve toujours pas la réponse, je fais appel à un collègue.",
         "sources": "Source",
         "en": "anglais",
         "nl": "néerlandais",
@@ -104,9 +94,6 @@ _T: dict[str, dict[str, str]] = {
         "clarify.again": "Todavía no lo encuentro. ¿Puedes describirlo con otras palabras?",
         "clarify.vague": "¿Puedes contarme un poco más sobre lo que necesitas?",
         "clarify.referent": "¿A qué {thing} te refieres?",
-        "handoff": "No estoy seguro de tener la respuesta correcta, así que llamo a un compañero.",
-        "handoff.human": "Por supuesto, te pongo en contacto con un compañero.",
-        "handoff.clarify": "Sigo sin encontrar la respuesta, así que llamo a un compañero.",
         "sources": "Fuente",
         "en": "inglés",
         "nl": "neerlandés",

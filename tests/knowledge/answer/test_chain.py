@@ -271,3 +271,29 @@ def test_the_guard_refuses_an_answer_without_a_source_or_with_an_instruction():
     assert (poisoned.kind, poisoned.reason, poisoned.sources) == ("handoff", "unsafe_reply", ())
     fine = guard(state(text="Refunds are paid in 14 days.", sources=(SourceRef("R", "https://x"),)))
     assert fine.kind == "answer"
+
+
+def test_german_french_and_spanish_follow_ups_lean_on_the_earlier_question():
+    for lang, first, pointing, naming in (
+        (
+            "de",
+            "Wie lange dauert die Lieferung nach Belgien?",
+            "Was kostet dieser Expressversand mit Sendungsverfolgung und Versicherung?",
+            "Was kostet ein Expressversand mit Sendungsverfolgung und Versicherung?",
+        ),
+        (
+            "fr",
+            "Combien de temps prend la livraison en Belgique ?",
+            "Combien coûte cette livraison express avec suivi du colis ?",
+            "Combien coûte une livraison express avec suivi du colis ?",
+        ),
+        (
+            "es",
+            "¿Cuánto tarda el envío a Bélgica?",
+            "¿Cuánto cuesta ese envío urgente con seguimiento del paquete?",
+            "¿Cuánto cuesta un envío urgente con seguimiento del paquete?",
+        ),
+    ):
+        history = [Turn("user", first), Turn("agent", "...")]
+        assert build_query(pointing, history, lang) == f"{first} {pointing}", lang
+        assert build_query(naming, history, lang) == naming, lang
