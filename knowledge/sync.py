@@ -5,7 +5,9 @@ source it lists the documents that exist now (files, a URL, or a crawl), skips t
 fingerprint, HTTP validators (304) or content hash say "unchanged", replaces the chunks of
 changed ones, and deletes the chunks of documents that disappeared. A failing document is
 recorded with its error and never aborts the sync; a source that cannot be listed at all (missing
-directory, robots.txt unreachable) keeps its index untouched rather than being wiped.
+directory, robots.txt unreachable) keeps its index untouched rather than being wiped. Passages that
+address the assistant or ask visitors for secrets are held back from the index and recorded for
+the admin (knowledge/ingest/screening.py).
 """
 
 from __future__ import annotations
@@ -28,8 +30,16 @@ from knowledge.ingest.loaders import (
     kind_for_response,
     load_file,
 )
+from knowledge.ingest.screening import own_domains, screen_chunks
 from knowledge.settings import Settings, get_settings
-from knowledge.sources.registry import DocRecord, Registry, Source, get_registry, now_iso
+from knowledge.sources.registry import (
+    DocRecord,
+    FlagRecord,
+    Registry,
+    Source,
+    get_registry,
+    now_iso,
+)
 from knowledge.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -56,6 +66,7 @@ class SourceReport:
     unchanged: int = 0
     removed: int = 0
     chunks_upserted: int = 0
+    flagged: int = 0  # passages held back at this sync (see `sources audit`)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason)
     fatal: str | None = None  # the source itself failed; its index was left as it was
     seconds: float = 0.0
@@ -67,6 +78,12 @@ class SourceReport:
             f"{self.name}: {self.seen} documents: {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.removed} removed, {len(self.errors)} errors; "
             f"{self.chunks_upserted} chunks embedded ({self.seconds:.1f} s)"
+            + (
+                f"; {self.flagged} passages held back from answers"
+                " (review: customer-agent sources audit)"
+                if self.flagged
+                else ""
+            )
         )
 
 
@@ -317,6 +334,10 @@ class SyncEngine:
         self.registry.mark_synced(source.name, report.fatal)
         return report
 
+    def _unapproved(self, flags: Sequence[object], name: str, doc_id: str) -> list[object]:
+        approved = self.registry.approved_flags(name, doc_id)
+        return [f for f in flags if getattr(f, "id", None) not in approved]
+
     def _apply(
         self,
         source: Source,
@@ -326,6 +347,7 @@ class SyncEngine:
         bar: object,
     ) -> None:
         seen: set[str] = set()
+        own = own_domains(self.registry.known_urls())  # the company's addresses, for screening
         pending: list[tuple[DocRecord, list[Chunk], bool]] = []  # record, chunks, was indexed
         pending_chunks = 0
         tick = getattr(bar, "update", lambda _n: None)
@@ -395,7 +417,17 @@ class SyncEngine:
                 continue
             doc = item.doc
             assert doc is not None
-            chunks = chunk_document(doc, max_chars=self.max_chars)
+            chunks, flags = screen_chunks(
+                chunk_document(doc, max_chars=self.max_chars),
+                own | own_domains([doc.url]),
+                self.registry.approved_flags(source.name, item.doc_id),
+            )
+            self.registry.put_flags(
+                source.name,
+                item.doc_id,
+                [FlagRecord(f.id, f.source, f.doc_id, f.kind, f.text) for f in flags],
+            )
+            report.flagged += len(self._unapproved(flags, source.name, item.doc_id))
             record = DocRecord(
                 source=source.name,
                 doc_id=item.doc_id,

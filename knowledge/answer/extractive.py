@@ -81,6 +81,15 @@ def _sentences(lines: list[str]) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(flat) if s.strip()]
 
 
+def _safe(unit: str) -> str:
+    """The unit without what the guardrails flag (content is data, never instructions): a
+    sentence addressing the assistant or asking for secrets is never quoted; in a list or a
+    table only the flagged line goes."""
+    if is_code(unit) or "\n" not in unit:
+        return "\n".join(strip_injections([unit]))
+    return "\n".join(strip_injections(unit.split("\n")))
+
+
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if len(w) > 2}
 
@@ -90,7 +99,7 @@ def select(question: str, passage: str, language: str, max_units: int) -> str:
 
     A unit just before a list is kept with it ("To do X:" + the steps).
     """
-    parts = strip_injections(units(passage))
+    parts = [p for p in (_safe(u) for u in units(passage)) if p]
     if not parts:
         return ""
     terms = {stem(t) for t in key_terms(question, language)}

@@ -1,9 +1,11 @@
 """The generative composer: an OpenAI-compatible chat model behind a grounded JSON contract.
 
 Used when `CUSTOMER_AGENT_COMPOSER=generative`. The model's reply is validated (schema, source
-ids it was given, no URL, amount, date or other number absent from the passages) before it is
-sent; any error,
-timeout or invalid reply raises `ComposerError` so the chain falls back to the extractive composer.
+ids it was given, no URL, e-mail address, amount, date or other number absent from the passages,
+no request for passwords, card numbers or payments, no instruction-like text) before it is sent;
+any error, timeout or invalid reply raises `ComposerError` so the chain falls back to the
+extractive composer. Passages reach the prompt fenced and escaped, without the sentences the
+guardrails flag, so a poisoned page can neither close the fence nor speak to the model.
 """
 
 from __future__ import annotations
@@ -13,17 +15,26 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
 from knowledge.answer import prompts
-from knowledge.answer.guardrails import mask
+from knowledge.answer.guardrails import (
+    asks_for_secrets,
+    base_domain,
+    is_injection,
+    mask,
+    strip_injections,
+)
 from knowledge.profile import Profile
 from knowledge.types import SearchHit, Turn
 
 _URL = re.compile(r"https?://[^\s)>\]]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _LIST_MARKER = re.compile(r"(?m)^\s*\d{1,2}[.)]\s")  # "1. Open the app": numbering, not a fact
 _AMOUNT = re.compile(r"[$€£¥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|EUR|USD|GBP|dollars?|euros?)", re.I)
@@ -68,10 +79,28 @@ def get_chat_model() -> Runnable:
     return model.bind(response_format={"type": "json_object"})
 
 
+def _fence(text: str) -> str:
+    """Content as data inside the prompt's tags: it cannot open or close one."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def _safe_text(text: str) -> str:
+    """The passage without sentences that instruct the model or ask for secrets."""
+    lines = []
+    for line in text.split("\n"):
+        kept = strip_injections([p for p in _SENTENCE_END.split(line) if p.strip()])
+        if kept or not line.strip():
+            lines.append(" ".join(kept))
+    return "\n".join(lines).strip()
+
+
 def _passages_block(hits: tuple[SearchHit, ...]) -> str:
     return "\n".join(
-        f'<passage id="{h.chunk.id}" title="{h.chunk.title}" language="{h.chunk.language}">\n'
-        f"{h.chunk.text}\n</passage>"
+        f'<passage id="{_fence(h.chunk.id)}" title="{_fence(h.chunk.title)}"'
+        f' language="{_fence(h.chunk.language)}">\n'
+        f"{_fence(_safe_text(h.chunk.text))}\n</passage>"
         for h in hits
     )
 
@@ -109,6 +138,12 @@ def validate(
     for url in _URL.findall(reply.answer):
         if url.rstrip(".,") not in context:
             raise ComposerError("reply invents a URL")
+    for address in _EMAIL.findall(reply.answer):
+        if address.rstrip(".,").lower() not in context.lower():
+            raise ComposerError("reply invents an e-mail address")
+    own = {base_domain(urlsplit(h.chunk.url).hostname or "") for h in hits} - {""}
+    if is_injection(reply.answer) or asks_for_secrets(reply.answer, own):
+        raise ComposerError("reply asks for secrets or reads as an instruction")
     squeeze = re.sub(r"\s", "", context)
     for amount in _AMOUNT.findall(reply.answer):
         digits = re.sub(r"[^\d]", "", amount)

@@ -1,4 +1,9 @@
-"""`customer-agent sources add|list|show|remove` and `customer-agent sync`."""
+"""`customer-agent sources add|list|show|audit|approve|remove` and `customer-agent sync`.
+
+`audit` lists the passages screening held back at ingestion (they address the assistant or ask
+visitors for secrets; knowledge/ingest/screening.py); `approve ID` releases one and re-syncs its
+source, so the passage is indexed and may be quoted.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +35,16 @@ def register(sub: Any) -> None:
     show.add_argument("name")
     show.add_argument("--errors", action="store_true", help="only documents with errors")
     show.set_defaults(handler=cmd_show)
+
+    audit = ssub.add_parser("audit", help="passages held back from answers (suspected poisoning)")
+    audit.add_argument("name", nargs="?", help="only this source")
+    audit.add_argument("--json", action="store_true")
+    audit.set_defaults(handler=cmd_audit)
+
+    approve = ssub.add_parser("approve", help="release a held-back passage (ID from `audit`)")
+    approve.add_argument("flag_id", metavar="ID")
+    approve.add_argument("--no-sync", action="store_true", help="approve only; sync later")
+    approve.set_defaults(handler=cmd_approve)
 
     rm = ssub.add_parser("remove", help="remove a source and its chunks from the index")
     rm.add_argument("name")
@@ -98,6 +113,7 @@ def _rows() -> list[dict[str, Any]]:
             "chunks": st.chunks,
             "last_sync": st.source.last_sync,
             "errors": st.errors,
+            "flagged": st.flagged,
             "last_error": st.source.last_error,
         }
         for st in stats
@@ -131,6 +147,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in rows:
         if r["last_error"]:
             print(f"{r['name']}: last sync failed: {r['last_error']}")
+        if r["flagged"]:
+            print(
+                f"{r['name']}: {r['flagged']} passages held back from answers"
+                f" (review: customer-agent sources audit {r['name']})"
+            )
     return 0
 
 
@@ -141,16 +162,69 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         registry.require(args.name)
         docs = registry.documents(args.name)
+        held: dict[str, list[str]] = {}
+        for flag in registry.flags(args.name):
+            if not flag.approved:
+                held.setdefault(flag.doc_id, []).append(f"{flag.id} ({flag.kind}): {flag.text}")
     finally:
         registry.close()
     for rec in docs.values():
-        if args.errors and not rec.error:
+        if args.errors and not rec.error and rec.doc_id not in held:
             continue
         state = f"error: {rec.error}" if rec.error else f"{rec.chunk_count} chunks"
         if rec.error and rec.indexed:
             state += f" (keeps {rec.chunk_count} chunks from the last good sync)"
+        if rec.doc_id in held:
+            state += f", {len(held[rec.doc_id])} passages held back"
         print(f"{rec.doc_id}  {rec.title or '-'}  {state}")
+        for line in held.get(rec.doc_id, []):
+            print(f"    held back {line}")
     return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from knowledge.sources.registry import get_registry
+
+    registry = get_registry()
+    try:
+        if args.name:
+            registry.require(args.name)
+        flags = registry.flags(args.name)
+    finally:
+        registry.close()
+    if args.json:
+        print(json.dumps([f.__dict__ for f in flags], indent=2, ensure_ascii=False))
+        return 0
+    if not flags:
+        print("no passages held back: no content addresses the assistant or asks for secrets")
+        return 0
+    waiting = sum(not f.approved for f in flags)
+    print(f"{len(flags)} flagged passages, {waiting} held back from answers until approved:")
+    for f in flags:
+        status = "approved" if f.approved else "HELD"
+        print(f"{f.id}  {status:<8}  {f.kind:<11}  {f.source}/{f.doc_id}")
+        print(f"    {f.text}")
+    if waiting:
+        print("release one with: customer-agent sources approve ID")
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from knowledge.sources.registry import get_registry
+    from knowledge.sync import sync_sources
+
+    registry = get_registry()
+    try:
+        flag = registry.approve(args.flag_id)
+    finally:
+        registry.close()
+    print(f"approved {flag.id} in {flag.source}/{flag.doc_id}: {flag.text}")
+    if args.no_sync:
+        print(f"it is quoted after the next sync: customer-agent sync --source {flag.source}")
+        return 0
+    report = sync_sources([flag.source], progress=False)
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

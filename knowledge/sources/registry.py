@@ -9,6 +9,7 @@ open at the same time.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import sqlite3
@@ -51,6 +52,15 @@ CREATE TABLE IF NOT EXISTS documents (
     synced_at TEXT NOT NULL,
     PRIMARY KEY (source, doc_id)
 );
+CREATE TABLE IF NOT EXISTS flags (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL REFERENCES sources(name) ON DELETE CASCADE,
+    doc_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    approved INTEGER NOT NULL DEFAULT 0,
+    found_at TEXT NOT NULL
+);
 """
 
 
@@ -92,11 +102,25 @@ class DocRecord:
 
 
 @dataclass(frozen=True)
+class FlagRecord:
+    """A passage held back at ingestion (knowledge/ingest/screening.py) until an admin approves."""
+
+    id: str
+    source: str
+    doc_id: str
+    kind: str
+    text: str
+    approved: bool = False
+    found_at: str = ""
+
+
+@dataclass(frozen=True)
 class SourceStats:
     source: Source
     documents: int  # indexed documents
     chunks: int
     errors: int  # documents whose last fetch or parse failed (+1 if the source itself failed)
+    flagged: int = 0  # passages held back from answers, awaiting approval
 
 
 def default_name(kind: SourceKind, location: str) -> str:
@@ -179,6 +203,7 @@ class Registry:
     def remove(self, name: str) -> None:
         self.require(name)
         with self._db:
+            self._db.execute("DELETE FROM flags WHERE source = ?", (name,))
             self._db.execute("DELETE FROM documents WHERE source = ?", (name,))
             self._db.execute("DELETE FROM sources WHERE name = ?", (name,))
 
@@ -229,11 +254,65 @@ class Registry:
             )
 
     def delete_documents(self, name: str, doc_ids: Iterable[str]) -> None:
+        pairs = [(name, d) for d in doc_ids]
         with self._db:
+            self._db.executemany("DELETE FROM flags WHERE source = ? AND doc_id = ?", pairs)
+            self._db.executemany("DELETE FROM documents WHERE source = ? AND doc_id = ?", pairs)
+
+    # flagged passages
+    def put_flags(self, name: str, doc_id: str, flags: Iterable[FlagRecord]) -> None:
+        """The document's flags as found now: new ones are added (not approved), approvals of
+        passages still present are kept, passages no longer present are forgotten."""
+        found = list(flags)
+        keep = {f.id for f in found}
+        with self._db:
+            stale = self._db.execute(
+                "SELECT id FROM flags WHERE source = ? AND doc_id = ?", (name, doc_id)
+            ).fetchall()
             self._db.executemany(
-                "DELETE FROM documents WHERE source = ? AND doc_id = ?",
-                [(name, d) for d in doc_ids],
+                "DELETE FROM flags WHERE id = ?", [(r["id"],) for r in stale if r["id"] not in keep]
             )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO flags (id, source, doc_id, kind, text, approved, found_at)"
+                " VALUES (?, ?, ?, ?, ?, 0, ?)",
+                [(f.id, name, doc_id, f.kind, f.text, now_iso()) for f in found],
+            )
+
+    def approved_flags(self, name: str, doc_id: str) -> set[str]:
+        rows = self._db.execute(
+            "SELECT id FROM flags WHERE source = ? AND doc_id = ? AND approved = 1", (name, doc_id)
+        ).fetchall()
+        return {r["id"] for r in rows}
+
+    def flags(self, name: str | None = None) -> builtins.list[FlagRecord]:
+        rows = self._db.execute(
+            "SELECT * FROM flags WHERE (? IS NULL OR source = ?) ORDER BY source, doc_id, found_at",
+            (name, name),
+        ).fetchall()
+        return [FlagRecord(**{**dict(r), "approved": bool(r["approved"])}) for r in rows]
+
+    def approve(self, flag_id: str) -> FlagRecord:
+        """Release a flagged passage; its document is re-read on the next sync of its source."""
+        row = self._db.execute("SELECT * FROM flags WHERE id = ?", (flag_id,)).fetchone()
+        if row is None:
+            raise RegistryError(
+                f"no flagged passage {flag_id!r} (see `customer-agent sources audit`)"
+            )
+        with self._db:
+            self._db.execute("UPDATE flags SET approved = 1 WHERE id = ?", (flag_id,))
+            self._db.execute(
+                "UPDATE documents SET content_hash = '', fingerprint = NULL, etag = NULL,"
+                " last_modified = NULL WHERE source = ? AND doc_id = ?",
+                (row["source"], row["doc_id"]),
+            )
+        return FlagRecord(**{**dict(row), "approved": True})
+
+    def known_urls(self) -> builtins.list[str]:
+        """Every source location and document URL: the company's own addresses."""
+        rows = self._db.execute(
+            "SELECT location AS u FROM sources UNION SELECT url AS u FROM documents"
+        ).fetchall()
+        return [r["u"] for r in rows]
 
     def stats(self, source: Source) -> SourceStats:
         row = self._db.execute(
@@ -242,7 +321,10 @@ class Registry:
             (source.name,),
         ).fetchone()
         errors = int(row["errors"]) + (1 if source.last_error else 0)
-        return SourceStats(source, int(row["docs"]), int(row["chunks"]), errors)
+        flagged = self._db.execute(
+            "SELECT COUNT(*) FROM flags WHERE source = ? AND approved = 0", (source.name,)
+        ).fetchone()[0]
+        return SourceStats(source, int(row["docs"]), int(row["chunks"]), errors, int(flagged))
 
 
 def get_registry(settings: Settings | None = None) -> Registry:
