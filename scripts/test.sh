@@ -4,6 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 scripts/setup.sh || exit 1
+# the production tests talk to the local PostgreSQL, Redis and RabbitMQ: start any that is down
+scripts/services.sh || exit 1
 
 failed=()
 step() {  # name, command...
