@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import pickle
 import sys
 from collections import defaultdict
@@ -71,7 +72,11 @@ def collect(data_root: Path, k: int, refresh: bool) -> dict[str, list[Row]]:
             items = eval_removed.prepare(corpus, setting, data_root)
             print(f"retrieve removed {corpus} {setting}: {len(items)}", file=sys.stderr)
             sets[f"removed:{setting}:{corpus}"] = _retrieve_rows(items, k)
-    items = eval_answers.mtrag_items(data_root / "mtrag-0-0", None, 0)
+    # the index eval_mtrag.py builds (the whole pool), with eval_answers' embedding cache
+    os.environ["CUSTOMER_AGENT_EMBEDDING_CACHE"] = str(
+        eval_removed.embedding_cache(data_root, "mtrag")
+    )
+    items = eval_answers.mtrag_items(data_root / "mtrag-split", None, 0)
     for item in items:
         item["split"] = split_of(conversation_id(item["id"]))
     print(f"retrieve mtrag: {len(items)}", file=sys.stderr)

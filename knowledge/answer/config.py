@@ -34,6 +34,8 @@ class AnswerConfig:
     answerability_same: tuple[float, ...] = ()
     answerability_cross: tuple[float, ...] = ()
     answerability_min: float = 0.5  # below this probability the passage does not answer
+    translation_min_score: float = 0.75  # a passage and its translation score above this
+    # (knowledge/answer/fallback.py)
     max_options: int = 3
     max_clarifications: int = 2  # set from the profile only (handoff.max_clarifications)
     max_passages: int = 2
