@@ -234,13 +234,12 @@ def join_blocks(*blocks: str) -> str:
     return "\n\n".join(b.strip() for b in blocks if b and b.strip())
 
 
-_MD_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
-
-
 def chat_markup(text: str, *, bold: str = "") -> str:
-    """Markdown from the answer composers, for chat apps that don't render it: `**x**` becomes
-    `bold + x + bold` (WhatsApp's own bold is `*x*`; Messenger has none) and `[title](url)`
-    becomes `title (url)` so the link stays tappable."""
-    text = _MD_BOLD.sub(lambda m: f"{bold}{m.group(1) or m.group(2)}{bold}", text)
-    return _MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
+    """Markdown from the answer composers, for chat apps that don't render it (see
+    `connectors.common.markdown`): `**x**` becomes `bold + x + bold` (WhatsApp's own bold is
+    `*x*`; Messenger has none), `[title](url)` becomes `title (url)` so the link stays tappable,
+    list items become "• item" lines, numbered steps keep their numbers, and each table row
+    becomes one line of "Column: value" pairs (a pipe table is unreadable on a phone)."""
+    from connectors.common.markdown import to_plain
+
+    return to_plain(text, bold=bold)

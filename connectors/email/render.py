@@ -1,5 +1,7 @@
 """Compose the one reply mail for one inbound mail: every bot message of the turn, sources as
-links, buttons as options the visitor can reply with; text and HTML; threaded headers.
+links, buttons as options the visitor can reply with; threaded headers. The answers' Markdown
+(bold, lists, numbered steps, tables, links) becomes real HTML in the HTML part and readable
+lines in the text part (`connectors.common.markdown`); every piece of text is escaped.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
+from connectors.common.markdown import to_html, to_plain
 from connectors.email.parsing import reply_subject
 
 # the channel's own words; everything else comes from the agent, already in the visitor's language
@@ -81,7 +84,7 @@ def _is_link(url: str) -> bool:
 
 
 def render_text(content: ReplyContent) -> str:
-    parts = list(content.texts)
+    parts = [to_plain(t, bullet="-") for t in content.texts]
     if content.options:
         options = "\n".join(f"- {o}" for o in content.options)
         parts.append(content.labels["options"] + "\n" + options)
@@ -92,10 +95,7 @@ def render_text(content: ReplyContent) -> str:
 
 
 def render_html(content: ReplyContent) -> str:
-    def para(text: str) -> str:
-        return "<p>" + html.escape(text).replace("\n", "<br>\n") + "</p>"
-
-    parts = [para(t) for t in content.texts]
+    parts = [to_html(t) for t in content.texts]
     if content.options:
         items = "".join(f"<li>{html.escape(o)}</li>" for o in content.options)
         parts.append(f"<p>{html.escape(content.labels['options'])}</p><ul>{items}</ul>")

@@ -55,6 +55,34 @@ RETURNS = {
 }
 
 
+# an answer as the extractive composer quotes the sample shipping page (table, bold, list, link),
+# with markup in a cell that must stay text
+SHIPPING = {
+    "text": (
+        "Here is what I found on shipping costs:\n\n"
+        "| Country | Delivery cost | Delivery time |\n|---|---|---|\n"
+        "| Netherlands | free | 3–5 working days |\n| Belgium | €49 | 5–8 working days |\n"
+        "| Germany | **€79** | 6–10 working days <img src=x onerror=alert(3)> |\n\n"
+        "- Accessory orders placed **before 15:00** leave the same day.\n"
+        "- Batteries are never sent by post (see [Renting a spare battery]"
+        "(https://help.fennoway.example/en/battery-rental)).\n\n"
+        "3. Check the tracking link under **My account > My orders**.\n"
+        "4. Contact us if it is late."
+    ),
+    "custom": {
+        "kind": "answer",
+        "language": "en",
+        "options": [],
+        "sources": [
+            {
+                "title": "Shipping costs and delivery times",
+                "url": "https://help.fennoway.example/en/shipping-costs-and-times",
+            }
+        ],
+    },
+}
+
+
 class ScriptedAgent:
     def __init__(self, channel: WebChatInput) -> None:
         self.channel = channel
@@ -72,6 +100,8 @@ class ScriptedAgent:
                     "custom": {"kind": "greet", "language": self.language},
                 }
             )
+        elif "shipping" in text.lower():
+            replies.append(SHIPPING)
         elif "return" in text.lower():
             replies.append(RETURNS)
         elif "bike" in text.lower():

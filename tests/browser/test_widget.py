@@ -207,3 +207,42 @@ def test_bot_markdown_subset_is_rendered_as_nodes_never_as_html(launch, site, sc
         assert dialogs == []
     finally:
         context.close()
+
+
+def test_answer_with_a_table_lists_and_steps_renders_as_a_table(
+    launch, site, scripted_bot, artifacts
+):
+    context, page, dialogs = open_page(launch, site(scripted_bot), width=1100, height=900)
+    try:
+        page.locator(".ca-launcher").click()
+        expect(page.get_by_role("log")).to_contain_text("Hi! I'm Ava")
+        ask(page, "What are the shipping costs?")
+        bubble = page.locator(".ca-bubble-bot").last
+        table = bubble.get_by_role("table")
+        expect(table).to_have_count(1)
+        expect(table.get_by_role("columnheader")).to_have_text(
+            ["Country", "Delivery cost", "Delivery time"]
+        )
+        rows = table.locator("tbody tr")
+        expect(rows).to_have_count(3)
+        expect(rows.nth(1).locator("td")).to_have_text(["Belgium", "€49", "5–8 working days"])
+        expect(rows.nth(2).locator("td strong")).to_have_text("€79")
+        # markup inside a cell is text, never an element
+        expect(rows.nth(2).locator("td").nth(2)).to_contain_text("<img src=x onerror=alert(3)>")
+        assert bubble.locator("img").count() == 0
+        expect(bubble.locator("ul > li")).to_have_count(2)
+        expect(bubble.locator("ul > li strong")).to_have_text("before 15:00")
+        steps = bubble.locator("ol")
+        expect(steps).to_have_attribute("start", "3")
+        expect(steps.locator("li")).to_have_text(
+            ["Check the tracking link under My account > My orders.", "Contact us if it is late."]
+        )
+        expect(bubble.get_by_role("link", name="Renting a spare battery")).to_have_attribute(
+            "href", "https://help.fennoway.example/en/battery-rental"
+        )
+        assert "|" not in bubble.inner_text() and "**" not in bubble.inner_text()
+        assert dialogs == []
+        # docs/widget-table.png (README) is a copy of this screenshot
+        page.locator(".ca-panel").screenshot(path=str(artifacts / "widget-table.png"))
+    finally:
+        context.close()

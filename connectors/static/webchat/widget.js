@@ -99,34 +99,112 @@
     return node;
   }
 
-  // The composers write a little Markdown: paragraphs, "- " / "1. " lists, **bold** and
-  // [text](https://...) links. This renders that subset node by node; nothing is parsed as HTML.
+  // The composers quote a little Markdown: paragraphs, "- " lists, "1. " steps, pipe tables,
+  // "# " headings, **bold**, `code` and [text](https://...) links (the same subset as
+  // connectors/common/markdown.py). Rendered node by node with textContent: nothing from a
+  // message is ever parsed as HTML.
+  var MD_BULLET = /^\s*[-*+\u2022]\s+(.*)$/;
+  var MD_STEP = /^\s*(\d{1,3})[.)]\s+(.*)$/;
+  var MD_ROW = /^\s*\|(.*)\|\s*$/;
+  var MD_RULE = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
+  var MD_HEADING = /^\s*#{1,6}\s+(.*?)\s*#*\s*$/;
+
+  function mdCells(line) {
+    var m = MD_ROW.exec(line);
+    return (m ? m[1] : line).split("|").map(function (c) { return c.trim(); });
+  }
+
+  function renderTable(container, lines, i) {
+    var wrap = el("div", "ca-table-wrap");
+    var table = el("table", "ca-table");
+    var head = el("thead");
+    var tr = el("tr");
+    var header = mdCells(lines[i]);
+    header.forEach(function (c) {
+      var th = el("th");
+      th.setAttribute("scope", "col");
+      renderInline(th, c);
+      tr.appendChild(th);
+    });
+    head.appendChild(tr);
+    table.appendChild(head);
+    var body = el("tbody");
+    i += 2;
+    while (i < lines.length && MD_ROW.test(lines[i])) {
+      var row = el("tr");
+      mdCells(lines[i]).forEach(function (c) {
+        var td = el("td");
+        renderInline(td, c);
+        row.appendChild(td);
+      });
+      body.appendChild(row);
+      i++;
+    }
+    table.appendChild(body);
+    wrap.appendChild(table);
+    container.appendChild(wrap);
+    return i;
+  }
+
   function renderRich(container, text) {
+    var lines = String(text).replace(/\r\n/g, "\n").split("\n");
     var list = null;
+    var listKind = null;
     var para = null;
-    String(text).split("\n").forEach(function (line) {
-      var item = /^\s*(?:[-*\u2022]|\d+[.)])\s+(.*)$/.exec(line);
-      if (item) {
-        if (!list) {
-          list = el(/^\s*\d/.test(line) ? "ol" : "ul");
+    var i = 0;
+    while (i < lines.length) {
+      var line = lines[i];
+      if (MD_ROW.test(line) && i + 1 < lines.length && MD_RULE.test(lines[i + 1])) {
+        list = para = null;
+        i = renderTable(container, lines, i);
+        continue;
+      }
+      var heading = MD_HEADING.exec(line);
+      if (heading) {
+        list = para = null;
+        var h = el("p", "ca-heading");
+        var strong = el("strong");
+        renderInline(strong, heading[1]);
+        h.appendChild(strong);
+        container.appendChild(h);
+        i++;
+        continue;
+      }
+      var step = MD_STEP.exec(line);
+      var bullet = step ? null : MD_BULLET.exec(line);
+      if (step || bullet) {
+        var kind = step ? "ol" : "ul";
+        if (!list || listKind !== kind) {
+          list = el(kind);
+          listKind = kind;
+          if (step && step[1] !== "1") list.setAttribute("start", step[1]);
           container.appendChild(list);
         }
         var li = el("li");
-        renderInline(li, item[1]);
+        renderInline(li, step ? step[2] : bullet[1]);
         list.appendChild(li);
         para = null;
-        return;
+        i++;
+        continue;
+      }
+      if (list && line.trim() && /^\s/.test(line)) {  // continuation of a list item
+        var last = list.lastChild;
+        last.appendChild(document.createTextNode(" "));
+        renderInline(last, line.trim());
+        i++;
+        continue;
       }
       list = null;
-      if (!line.trim()) { para = null; return; }
+      if (!line.trim()) { para = null; i++; continue; }
       if (para) para.appendChild(document.createElement("br"));
       else { para = el("p"); container.appendChild(para); }
       renderInline(para, line);
-    });
+      i++;
+    }
   }
 
   function renderInline(parent, text) {
-    var re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    var re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)|`([^`]+)`/g;
     var last = 0;
     var m;
     while ((m = re.exec(text))) {
@@ -134,6 +212,8 @@
       var href = m[3] ? safeUrl(m[3]) : null;
       if (m[1] != null) {
         parent.appendChild(el("strong", null, m[1]));
+      } else if (m[4] != null) {
+        parent.appendChild(el("code", null, m[4]));
       } else if (href) {
         var a = el("a", "ca-inline-link", m[2]);
         a.href = href;

@@ -130,3 +130,32 @@ def test_chat_markup_turns_composer_markdown_into_chat_text() -> None:
         chat_markup(text)
         == "Go to My account > Orders. See Returns (https://help.example/returns)."
     )
+
+
+def test_chat_markup_turns_tables_into_lines_and_lists_into_plain_lines() -> None:
+    from connectors.common.text import chat_markup
+
+    text = (
+        "Delivery times:\n\n"
+        "| Country | Time | Cost |\n|:---|---|---:|\n"
+        "| Belgium | 2-3 days | **free** |\n| Germany | 3-5 days | €9.95 |\n\n"
+        "- Order before 15:00\n* Track it on [the tracking page](https://help.example/t)\n\n"
+        "3. Open the app.\n4. Tap **Orders**.\n\n"
+        "## Returns\nReturns are free."
+    )
+    assert chat_markup(text, bold="*") == (
+        "Delivery times:\n\n"
+        "• Country: Belgium; Time: 2-3 days; Cost: *free*\n"
+        "• Country: Germany; Time: 3-5 days; Cost: €9.95\n\n"
+        "• Order before 15:00\n• Track it on the tracking page (https://help.example/t)\n\n"
+        "3. Open the app.\n4. Tap *Orders*.\n\n"
+        "*Returns*\n\nReturns are free."
+    )
+
+
+def test_chat_markup_keeps_text_that_only_looks_like_markdown() -> None:
+    from connectors.common.text import chat_markup
+
+    assert chat_markup("A | B without a rule line") == "A | B without a rule line"
+    assert chat_markup("Price: 5 * 3 = 15") == "Price: 5 * 3 = 15"
+    assert chat_markup("line one\nline two") == "line one\nline two"
