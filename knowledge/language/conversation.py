@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from knowledge.language.detector import guesses
-from knowledge.language.lexicon import SUPPORTED, short_words, stop_words, tokens
+from knowledge.language.lexicon import SUPPORTED, function_words, short_words, tokens
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -45,7 +45,7 @@ class Detection:
 
 def _stop_word_vote(words: list[str], candidates: Sequence[str]) -> str | None:
     """The candidate whose function words the text uses most; None on a tie."""
-    counts = {lang: sum(w in stop_words(lang) for w in words) for lang in candidates}
+    counts = {lang: sum(w in function_words(lang) for w in words) for lang in candidates}
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         return None

@@ -88,11 +88,18 @@ def short_words() -> dict[str, str]:
 
 
 @lru_cache(maxsize=32)
-def stop_words(language: str) -> frozenset[str]:
-    """spaCy's stop words for `language` (English's when spaCy has none) plus the question
-    words of every language. spaCy's lists are data: no pipeline is loaded."""
+def function_words(language: str) -> frozenset[str]:
+    """spaCy's stop words for `language` alone (English's when spaCy has none): what tells
+    languages apart. spaCy's lists are data: no pipeline is loaded."""
     try:
         module = importlib.import_module(f"spacy.lang.{language}.stop_words")
     except ModuleNotFoundError:
         module = importlib.import_module("spacy.lang.en.stop_words")
-    return frozenset(w.lower() for w in module.STOP_WORDS) | question_words()
+    return frozenset(w.lower() for w in module.STOP_WORDS)
+
+
+@lru_cache(maxsize=32)
+def stop_words(language: str) -> frozenset[str]:
+    """Words that name no topic, for term matching: `function_words(language)` plus the
+    question words of every language."""
+    return function_words(language) | question_words()
