@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "knowledge.cli.search",  # search
     "knowledge.cli.ask",  # ask
     "knowledge.cli.insights",  # gaps, report
+    "knowledge.cli.consume_events",  # consume-events (RabbitMQ -> PostgreSQL analytics)
 )
 
 

@@ -1,0 +1,1 @@
+"""Conversation analytics from Rasa's event stream (RabbitMQ -> PostgreSQL), for reports."""
