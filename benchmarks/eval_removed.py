@@ -29,6 +29,7 @@ CC BY-SA 3.0, Relay FAQ MPL-2.0, Onetime Secret MIT).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -195,20 +196,24 @@ def ensure_index(docs: list[Doc], data_dir: Path, desc: str) -> None:
     for d in sorted(docs, key=lambda d: (d["source"], d["doc_id"])):
         digest.update("\x1f".join(d[k] for k in sorted(d)).encode("utf-8") + b"\x1e")
     marker = data_dir / "indexed.sha256"
-    store = get_store()
-    if marker.exists() and marker.read_text() == digest.hexdigest() and store.count() > 0:
-        return
-    for source in sorted({d["source"] for d in docs}):
-        store.delete(source)
-    batch: list[Any] = []
-    for d in tqdm(docs, desc=f"index {desc}", unit="doc", disable=not tty()):
-        batch.extend(chunk_document(make_document(**d)))
-        if len(batch) >= 64:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # the eval and the tuner may start on the same index at once: one builds, the other waits
+    with (data_dir / "indexing.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        store = get_store()
+        if marker.exists() and marker.read_text() == digest.hexdigest() and store.count() > 0:
+            return
+        for source in sorted({d["source"] for d in docs}):
+            store.delete(source)
+        batch: list[Any] = []
+        for d in tqdm(docs, desc=f"index {desc}", unit="doc", disable=not tty()):
+            batch.extend(chunk_document(make_document(**d)))
+            if len(batch) >= 64:
+                store.upsert(batch)
+                batch = []
+        if batch:
             store.upsert(batch)
-            batch = []
-    if batch:
-        store.upsert(batch)
-    marker.write_text(digest.hexdigest())
+        marker.write_text(digest.hexdigest())
 
 
 def embedding_cache(data_root: Path, corpus: str) -> Path:
