@@ -40,7 +40,7 @@ def _from_verdict(verdict: Verdict, language: str, **fields: object) -> Answer:
         "confidence": verdict.confidence,
         "reason": verdict.reason,
         "hits": verdict.hits,
-        "rule": getattr(verdict, "rule", ""),
+        "rule": verdict.rule,
     }
     return Answer(**{**base, **fields})  # type: ignore[arg-type]
 

@@ -114,7 +114,7 @@ def test_show_why_adds_the_decision_and_step_timings(monkeypatch, capsys):
     get_settings.cache_clear()
     assert main(["ask", "When are refunds paid?", "--json"]) == 0
     why = json.loads(capsys.readouterr().out)["why"]
-    assert why["reason"] == "grounded"
+    assert (why["reason"], why["rule"]) == ("grounded", "grounded_answer")
     assert [s["name"] for s in why["steps"]][:5] == [
         "prepare",
         "retrieve",
