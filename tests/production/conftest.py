@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ def pg_url(database: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + database
 
 
+@contextlib.contextmanager
 def fresh_database(prefix: str) -> Iterator[str]:
     import psycopg
 
@@ -32,7 +34,8 @@ def fresh_database(prefix: str) -> Iterator[str]:
 @pytest.fixture
 def database() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
-    yield from fresh_database("prod")
+    with fresh_database("prod") as name:
+        yield name
 
 
 def pytest_configure(config: pytest.Config) -> None:

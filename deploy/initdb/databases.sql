@@ -1,0 +1,6 @@
+-- Databases besides the tracker store's `rasa`, created on PostgreSQL's first start.
+-- The analytics consumer's (CUSTOMER_AGENT_ANALYTICS_DB): apart from the tracker's `events`
+-- table, so each is backed up and sized on its own.
+CREATE DATABASE analytics;
+-- The handoff state store (CUSTOMER_AGENT_STATE_DB, connectors/handoff).
+CREATE DATABASE state;
