@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
+# .env first, so the defaults below (and the paths derived from CUSTOMER_AGENT_DATA) respect it.
+[ -f .env ] && { set -a; . ./.env; set +a; }
 # Rasa 3.6's dependencies print pages of deprecation warnings; logs stay quiet by default.
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}
 export CUSTOMER_AGENT_DATA=${CUSTOMER_AGENT_DATA:-$PWD/var}
@@ -15,7 +17,6 @@ export CUSTOMER_AGENT_TRACKER_DB=${CUSTOMER_AGENT_TRACKER_DB:-$CUSTOMER_AGENT_DA
 # `make run` is the admin's local instance: the test-chat page and 'show why' are on unless set.
 export CUSTOMER_AGENT_SHOW_WHY=${CUSTOMER_AGENT_SHOW_WHY:-true}
 mkdir -p "$CUSTOMER_AGENT_DATA"
-[ -f .env ] && { set -a; . ./.env; set +a; }
 # Unset channel secrets need nothing here: credentials.yml quotes every "${VAR}" and the
 # connector expands it (see the comment at its top).
 
