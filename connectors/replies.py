@@ -130,7 +130,6 @@ async def fallback_reply(
         text = FALLBACK_TEXT[lang]
     logger.warning("bot produced no reply; sent fallback", extra={"sender": sender_id})
     return {
-        "recipient_id": sender_id,
         "text": text,
         "custom": {"kind": "error", "sources": [], "language": lang, "options": []},
     }

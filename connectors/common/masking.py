@@ -24,10 +24,12 @@ _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 _IBAN = re.compile(
     r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE
 )
+# "password is X", "Passwort ist X", "pin: X"; the linking word must end there (`(?!\w)`), so
+# "Passwort ist X" is never read as "Passwort is" + "t" with X left unmasked.
 _SECRET_PHRASE = re.compile(
     r"(?P<key>\b(?:password|passwd|pwd|passcode|pin(?:code)?|wachtwoord|passwort|kennwort|"
     r"mot de passe|contraseña|contrasena|api[ _-]?key|token|secret)\b"
-    r"(?:\s+(?:is|was|=|:|ist|est|es|es:|is:)\s*|\s*[:=]\s*))(?P<value>\S+)",
+    r"(?:\s+(?:is:?|was|ist|est|es:?|=|:)(?!\w)\s*|\s*[:=]\s*))(?P<value>\S+)",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")

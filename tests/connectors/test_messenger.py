@@ -18,6 +18,12 @@ from rasa.shared.core.events import BotUttered
 from sanic import Sanic
 from sanic_testing.testing import SanicASGITestClient
 
+from connectors.common.delivery import (
+    AgentIdentity,
+    DeliveryResult,
+    OutboundMessage,
+    deliver_to_visitor,
+)
 from connectors.common.text import phrase
 from connectors.messenger import MAX_CHARS, MessengerInput
 from tests.connectors.common.platform_stub import PlatformStub
@@ -484,3 +490,53 @@ def test_credentials_yml_references_are_expanded_from_the_environment(monkeypatc
     )
     assert channel.config.missing == []
     assert channel.config.send_url == "https://graph.facebook.com/v22.0/me/messages"
+
+
+# the visitor side of the Slack handoff (connectors/common/delivery.py) -------------------------
+
+SAM = AgentIdentity("Sam", "https://avatars.example/sam.png")
+
+
+async def test_a_persons_message_is_pushed_with_the_human_agent_tag(stub):
+    h = make(stub)
+    await h.post(page(text_event("I want a human")))  # within 24 h: still tagged, a person wrote
+    before = len(stub.graph)
+    message = OutboundMessage("Hi, I'm checking your order.", agent=SAM, language="en")
+    assert await deliver_to_visitor(h.app, PSID, "messenger", message) == DeliveryResult(True)
+    [sent] = stub.graph[before:]
+    assert sent.json == {
+        "recipient": {"id": PSID},
+        "messaging_type": "MESSAGE_TAG",
+        "tag": "HUMAN_AGENT",
+        "message": {"text": "Sam: Hi, I'm checking your order."},
+    }
+    assert sent.query["appsecret_proof"] == proof()
+
+
+async def test_push_after_seven_days_or_refused_by_graph_is_a_window_error(stub):
+    h = make(stub)
+    await h.channel.senders.touch_inbound("messenger", PSID, at=time.time() - 8 * 86400)
+    late = await deliver_to_visitor(h.app, PSID, "messenger", OutboundMessage("Hi", agent=SAM))
+    assert not late.ok and "messaging window" in (late.error or "")
+    assert stub.attempts == 0
+    await h.channel.senders.touch_inbound("messenger", PSID)
+    stub.fail_next = [
+        (
+            400,
+            {
+                "error": {
+                    "message": "outside of allowed window",
+                    "code": 10,
+                    "error_subcode": 2018278,
+                }
+            },
+        )
+    ]
+    refused = await deliver_to_visitor(h.app, PSID, "messenger", OutboundMessage("Hi", agent=SAM))
+    assert not refused.ok and "messaging window" in (refused.error or "")
+
+
+async def test_card_numbers_are_masked_before_rasa_sees_them(stub):
+    h = make(stub)
+    await h.post(page(text_event("IBAN NL91ABNA0417164300 for the refund")))
+    assert [m.text for m in h.agent.messages] == ["IBAN [iban] for the refund"]

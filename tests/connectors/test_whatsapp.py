@@ -17,7 +17,14 @@ from sanic import Sanic
 from sanic_testing.testing import SanicASGITestClient
 from twilio.request_validator import RequestValidator
 
+from connectors.common.delivery import (
+    AgentIdentity,
+    DeliveryResult,
+    OutboundMessage,
+    deliver_to_visitor,
+)
 from connectors.common.text import phrase
+from connectors.replies import FALLBACK_TEXT
 from connectors.whatsapp import MAX_CHARS, WhatsAppInput
 from tests.connectors.common.platform_stub import PlatformStub
 from tests.connectors.common.rasa_credentials import load_credentials_entry
@@ -449,3 +456,66 @@ def test_credentials_yml_references_are_expanded_from_the_environment(monkeypatc
     assert channel.config.missing == []
     assert (channel.config.account_sid, channel.config.auth_token) == (ACCOUNT, TOKEN)
     assert channel.config.whatsapp_number == OUR_NUMBER
+
+
+# the visitor side of the Slack handoff (connectors/common/delivery.py) -------------------------
+
+SAM = AgentIdentity("Sam", "https://avatars.example/sam.png")
+
+
+async def test_a_persons_message_is_pushed_through_twilio_signed_with_their_name(stub):
+    h = make(stub)
+    await h.post(inbound("I want a human"))  # opens the 24 h window
+    before = len(stub.twilio)
+    message = OutboundMessage("Your **refund** is on its way.", agent=SAM, language="en")
+    result = await deliver_to_visitor(h.app, VISITOR, "whatsapp", message)
+    assert result == DeliveryResult(True)
+    [sent] = stub.twilio[before:]
+    assert sent.form == {
+        "To": VISITOR,
+        "From": OUR_NUMBER,
+        "Body": "Sam: Your *refund* is on its way.",
+    }
+
+
+async def test_push_outside_the_24h_window_is_an_error_and_nothing_is_sent(stub):
+    h = make(stub)
+    await h.channel.senders.touch_inbound("whatsapp", VISITOR, at=time.time() - 25 * 3600)
+    result = await deliver_to_visitor(h.app, VISITOR, "whatsapp", OutboundMessage("Hi", agent=SAM))
+    assert not result.ok and "24-hour window" in (result.error or "")
+    assert stub.attempts == 0
+
+
+async def test_push_refused_by_twilio_with_63016_is_the_window_error(stub):
+    h = make(stub)
+    await h.channel.senders.touch_inbound("whatsapp", VISITOR)
+    stub.fail_next = [(400, {"code": 63016, "message": "outside the window", "status": 400})]
+    result = await deliver_to_visitor(h.app, VISITOR, "whatsapp", OutboundMessage("Hi", agent=SAM))
+    assert not result.ok and "24-hour window" in (result.error or "")
+    stub.fail_next = [(400, {"code": 21211, "message": "Invalid 'To'", "status": 400})]
+    other = await deliver_to_visitor(h.app, VISITOR, "whatsapp", OutboundMessage("Hi", agent=SAM))
+    assert not other.ok and "400" in (other.error or "")
+
+
+async def test_push_on_an_unconfigured_channel_is_an_error(stub):
+    h = make(stub, auth_token="")
+    result = await deliver_to_visitor(h.app, VISITOR, "whatsapp", OutboundMessage("Hi"))
+    assert result == DeliveryResult(False, "whatsapp: channel not configured")
+
+
+async def test_card_numbers_are_masked_before_rasa_sees_them(stub):
+    h = make(stub)
+    await h.post(inbound("my card is 4111 1111 1111 1111"))
+    assert [m.text for m in h.agent.messages] == ["my card is [card number]"]
+
+
+async def test_a_failing_bot_still_answers_with_the_fallback(stub):
+    h = make(stub)
+
+    async def broken(message: UserMessage) -> None:
+        raise ConnectionError("action server unreachable")
+
+    h.agent.handle_message = broken  # type: ignore[method-assign]
+    await h.post(inbound("hello"))
+    [sent] = await stub.wait_for("twilio", 1)
+    assert sent.form["Body"] == FALLBACK_TEXT["en"]

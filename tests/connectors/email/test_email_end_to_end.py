@@ -13,6 +13,12 @@ from email_agent import SOURCE, FakeAgent
 from email_mails import VISITOR, visitor_mail
 from email_servers import USER, Dovecot, SmtpSink
 
+from connectors.common.delivery import (
+    AgentIdentity,
+    DeliveryResult,
+    OutboundMessage,
+    deliver_to_visitor,
+)
 from connectors.email.channel import EmailInput, agent_ready
 from connectors.email.config import EmailConfig
 from connectors.email.imap import ImapMailbox
@@ -362,3 +368,31 @@ async def test_no_keyword_support_falls_back_to_seen(dovecot, smtp, config, agen
         await channel.stop()
     assert len(smtp.received) == 1 and len(agent.calls) == 1
     assert all("\\Seen" in f and "$CustomerAgent" not in f for _, f in flags)
+
+
+async def test_a_persons_message_is_pushed_as_a_reply_in_the_thread(dovecot, smtp, config, agent):
+    raw, message_id = visitor_mail("I want to talk to a human, card 4111 1111 1111 1111")
+    dovecot.deliver(raw)
+    channel = start_channel(config, agent)
+    app = SimpleNamespace(ctx=SimpleNamespace(input_channels=[channel]))
+    try:
+        await smtp.wait_for(1)
+        conversation_id, seen_text, _ = agent.calls[0]
+        assert seen_text == "I want to talk to a human, card [card number]"  # masked first
+        sam = AgentIdentity("Sam")
+        message = OutboundMessage("Hi Anna, I'm on it.", agent=sam, language="en")
+        result = await deliver_to_visitor(app, conversation_id, "email", message)
+        received = await smtp.wait_for(2)
+        smtp.fail, smtp.fail_reply = 1, "550 5.1.1 mailbox unavailable"
+        refused = await deliver_to_visitor(app, conversation_id, "email", message)
+        unknown = await deliver_to_visitor(app, "email-unknown", "email", message)
+    finally:
+        await channel.stop()
+    assert result == DeliveryResult(True)
+    human = received[1].message
+    assert received[1].rcpt_tos == [VISITOR]
+    assert human["Subject"] == "Re: Returning a jacket"
+    assert human["In-Reply-To"] == message_id and message_id in human["References"]
+    assert "Hi Anna, I'm on it.\n\n— Sam" in parts(human)["text/plain"]
+    assert not refused.ok and "550" in (refused.error or "")
+    assert not unknown.ok and "unknown conversation" in (unknown.error or "")
