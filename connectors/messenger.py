@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -40,7 +39,6 @@ from connectors.common.chat_channel import ChatWebhookInput, Inbound
 from connectors.common.chat_output import ChatOutput, Routing
 from connectors.common.config import retry_policy_from_env, setting
 from connectors.common.outbound import OutboundError, RetryPolicy, post_with_retries
-from connectors.common.senders import SenderBook
 from connectors.common.text import (
     BotMessage,
     Option,
@@ -49,7 +47,6 @@ from connectors.common.text import (
     render_options,
     render_sources,
 )
-from connectors.common.window import WindowClosedHandler
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +132,7 @@ def quick_replies(options: list[Option]) -> list[dict[str, str]]:
     return out
 
 
-class MessengerOutput(ChatOutput):
+class MessengerOutput(ChatOutput[MessengerConfig]):
     """Sends to one Messenger user (page-scoped id) through the Send API: text (+ the full
     option list when quick-reply titles had to be cut), sources as links, quick replies on the
     last part.
@@ -149,16 +146,6 @@ class MessengerOutput(ChatOutput):
         "outside Messenger's messaging window (24 h after the visitor's last message for the "
         "assistant, 7 days for a person with the HUMAN_AGENT tag)"
     )
-
-    def __init__(
-        self,
-        config: MessengerConfig,
-        senders: SenderBook,
-        window_closed_handlers: list[WindowClosedHandler] | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(senders, window_closed_handlers, clock)
-        self.config = config
 
     def render(self, bot: BotMessage) -> str:
         return join_blocks(
@@ -261,15 +248,7 @@ class MessengerInput(ChatWebhookInput[MessengerConfig]):
         return MessengerOutput(self.config, self.senders, self.window_closed_handlers)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = Blueprint("messenger_webhook", __name__)
-
-        @bp.listener("before_server_stop")
-        async def finish_in_flight(*_: Any) -> None:
-            await self.shutdown()
-
-        @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if not self.config.missing else "disabled"})
+        bp = self.new_blueprint("messenger_webhook")
 
         @bp.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:

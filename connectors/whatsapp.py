@@ -24,7 +24,6 @@ customer-service window); outside it the message is logged and handed to the
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -41,7 +40,6 @@ from connectors.common.chat_channel import ChatWebhookInput, Inbound
 from connectors.common.chat_output import ChatOutput, Routing
 from connectors.common.config import flag, retry_policy_from_env, setting
 from connectors.common.outbound import OutboundError, RetryPolicy, post_with_retries
-from connectors.common.senders import SenderBook
 from connectors.common.text import (
     BotMessage,
     Option,
@@ -50,7 +48,6 @@ from connectors.common.text import (
     render_options,
     render_sources,
 )
-from connectors.common.window import WindowClosedHandler
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +131,7 @@ class FormParams(dict[str, list[str]]):
         return values[0] if values else None
 
 
-class WhatsAppOutput(ChatOutput):
+class WhatsAppOutput(ChatOutput[TwilioConfig]):
     """Sends to one WhatsApp visitor through Twilio's Messages API: text (WhatsApp's `*bold*`),
     then numbered options, then sources, in one message per utterance."""
 
@@ -144,16 +141,6 @@ class WhatsAppOutput(ChatOutput):
         "outside WhatsApp's 24-hour window (the visitor last wrote more than 24 h ago); "
         "only an approved template can reach them now"
     )
-
-    def __init__(
-        self,
-        config: TwilioConfig,
-        senders: SenderBook,
-        window_closed_handlers: list[WindowClosedHandler] | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(senders, window_closed_handlers, clock)
-        self.config = config
 
     def render(self, bot: BotMessage) -> str:
         return join_blocks(
@@ -232,15 +219,7 @@ class WhatsAppInput(ChatWebhookInput[TwilioConfig]):
             return False
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = Blueprint("whatsapp_webhook", __name__)
-
-        @bp.listener("before_server_stop")
-        async def finish_in_flight(*_: Any) -> None:
-            await self.shutdown()
-
-        @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if not self.config.missing else "disabled"})
+        bp = self.new_blueprint("whatsapp_webhook")
 
         @bp.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:

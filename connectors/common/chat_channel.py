@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from connectors.common.chat_output import ChatOutput
 from connectors.common.dedupe import ProcessedIds
@@ -84,6 +87,21 @@ class ChatWebhookInput(InputChannel, Generic[ConfigT]):
 
     def get_output_channel(self) -> ChatOutput | None:
         return None if self.config.missing else self.make_output()
+
+    def new_blueprint(self, name: str) -> Blueprint:
+        """The platform's blueprint with what every webhook has: `GET /` health ("ok" or
+        "disabled") and the bounded `shutdown` when the server stops."""
+        bp = Blueprint(name, __name__)
+
+        @bp.listener("before_server_stop")
+        async def finish_in_flight(*_: Any) -> None:
+            await self.shutdown()
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if not self.config.missing else "disabled"})
+
+        return bp
 
     async def accept(self, app: Any, on_new_message: OnNewMessage, inbound: Inbound) -> None:
         """A verified webhook's message: claimed once (a platform retry is dropped), the

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rasa.core.channels.channel import OutputChannel
 
@@ -29,10 +29,12 @@ from connectors.replies import merge_utterance
 logger = logging.getLogger(__name__)
 
 Routing = dict[str, str]
+ConfigT = TypeVar("ConfigT")
 
 
-class ChatOutput(OutputChannel):
-    """Sends to one visitor of a messaging platform; records what it sent in `messages`."""
+class ChatOutput(OutputChannel, Generic[ConfigT]):
+    """Sends to one visitor of a messaging platform (`config`: the platform's settings);
+    records the turn's utterances in `messages`."""
 
     channel: ClassVar[str] = ""  # the Rasa channel name
     max_chars: ClassVar[int] = 1000  # the platform's limit for one message
@@ -44,10 +46,12 @@ class ChatOutput(OutputChannel):
 
     def __init__(
         self,
+        config: ConfigT,
         senders: SenderBook,
         window_closed_handlers: list[WindowClosedHandler] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self.config = config
         self.senders = senders
         # shared with the input channel, so a handler registered later still applies
         self.window_closed_handlers = (
