@@ -186,17 +186,21 @@ def _fit(sentence: str, limit: int) -> list[str]:
 def render_sources(sources: Iterable[Mapping[str, Any]] | None, language: str | None) -> str:
     """Sources as plain links ("Title: URL" lines under a heading); "" when there are none.
 
-    Entries without a URL are skipped: a citation the visitor cannot open helps nobody.
+    A source without a URL (a file added without one) is cited by its title alone.
     """
     lines: list[str] = []
     seen: set[str] = set()
     for s in sources or ():
         url = str(s.get("url") or "").strip()
-        if not url or url in seen:
-            continue
-        seen.add(url)
         title = str(s.get("title") or "").strip()
-        lines.append(f"- {title}: {url}" if title and title != url else f"- {url}")
+        key = url or f"title:{title}"
+        if not (url or title) or key in seen:
+            continue
+        seen.add(key)
+        if not url:
+            lines.append(f"- {title}")
+        else:
+            lines.append(f"- {title}: {url}" if title and title != url else f"- {url}")
     if not lines:
         return ""
     return "\n".join([phrase("sources", language), *lines])

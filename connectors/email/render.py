@@ -68,8 +68,12 @@ def collect(messages: Iterable[Mapping[str, Any]]) -> ReplyContent:
                     continue
                 url = str(source.get("url") or "").strip()
                 title = str(source.get("title") or url).strip()
-                if url and url not in [u for _, u in content.sources]:
-                    content.sources.append((title, url))
+                if (
+                    (url or title)
+                    and (title, url) not in content.sources
+                    and (not url or url not in [u for _, u in content.sources])
+                ):
+                    content.sources.append((title, url))  # no URL: cited by its title
             for option in custom.get("options") or []:
                 title = _option_title(option)
                 if title and title not in content.options:
@@ -89,7 +93,7 @@ def render_text(content: ReplyContent) -> str:
         options = "\n".join(f"- {o}" for o in content.options)
         parts.append(content.labels["options"] + "\n" + options)
     if content.sources:
-        lines = [f"- {t}: {u}" if t != u else f"- {u}" for t, u in content.sources]
+        lines = [f"- {t}: {u}" if u and t != u else f"- {u or t}" for t, u in content.sources]
         parts.append(content.labels["sources"] + ":\n" + "\n".join(lines))
     return "\n\n".join(parts) + "\n"
 
@@ -103,6 +107,8 @@ def render_html(content: ReplyContent) -> str:
         items = "".join(
             f'<li><a href="{html.escape(url, quote=True)}">{html.escape(title)}</a></li>'
             if _is_link(url)
+            else f"<li>{html.escape(title)}</li>"
+            if not url
             else f"<li>{html.escape(title)} ({html.escape(url)})</li>"
             for title, url in content.sources
         )

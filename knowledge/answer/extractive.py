@@ -161,9 +161,10 @@ def compose(
 
 def source_refs(hits: tuple[SearchHit, ...]) -> tuple[SourceRef, ...]:
     """Title + URL of each used passage, once per page (the first quoted section's anchor), in
-    order of use: two sections of one page are one source to a visitor."""
+    order of use: two sections of one page are one source to a visitor. A document without a
+    URL (a file without front matter `url`) is cited by its title, with url ""."""
     refs: dict[str, SourceRef] = {}
     for h in hits:
-        page = h.chunk.url.split("#", 1)[0]
+        page = h.chunk.url.split("#", 1)[0] or f"{h.chunk.source}\x1f{h.chunk.doc_id}"
         refs.setdefault(page, SourceRef(title=h.chunk.title, url=h.chunk.url))
     return tuple(refs.values())

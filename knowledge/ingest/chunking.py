@@ -151,7 +151,7 @@ def _pack(units: list[str], max_chars: int, sep: str = "\n\n") -> list[str]:
 
 def _anchor_url(url: str, heading: str, anchor: str = "") -> str:
     slug = anchor or slugify(heading)
-    if not slug or "#" in url:
+    if not url or not slug or "#" in url:  # no URL (a file without one): no anchor either
         return url
     return f"{url}#{slug}"
 

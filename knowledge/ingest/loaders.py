@@ -278,7 +278,11 @@ def iter_files(root: Path) -> Iterator[Path]:
 
 
 def load_file(path: Path, *, source: str, doc_id: str) -> Document:
-    """A local file as a `Document`; its URL is the front matter `url` or the file path."""
+    """A local file as a `Document`; its URL is the front matter `url`, else "" (no link).
+
+    A server's file path is no address a visitor can open and tells them how the server is laid
+    out, so an answer from a file without a `url` cites the document's title only.
+    """
     kind = kind_for_path(path)
     if kind is None:
         raise ExtractionError(f"unsupported file type: {path.suffix or path.name}")
@@ -288,6 +292,6 @@ def load_file(path: Path, *, source: str, doc_id: str) -> Document:
         kind,
         source=source,
         doc_id=doc_id,
-        url=str(path),
+        url="",
         fallback_title=fallback,
     )

@@ -77,7 +77,8 @@ SHIPPING = {
             {
                 "title": "Shipping costs and delivery times",
                 "url": "https://help.fennoway.example/en/shipping-costs-and-times",
-            }
+            },
+            {"title": "Delivery handbook", "url": ""},  # a file added without a URL
         ],
     },
 }

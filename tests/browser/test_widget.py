@@ -241,6 +241,9 @@ def test_answer_with_a_table_lists_and_steps_renders_as_a_table(
             "href", "https://help.fennoway.example/en/battery-rental"
         )
         assert "|" not in bubble.inner_text() and "**" not in bubble.inner_text()
+        sources = page.locator(".ca-sources").last
+        expect(sources.get_by_role("link")).to_have_text(["Shipping costs and delivery times"])
+        expect(sources.locator(".ca-source-title")).to_have_text("Delivery handbook")
         assert dialogs == []
         # docs/widget-table.png (README) is a copy of this screenshot
         page.locator(".ca-panel").screenshot(path=str(artifacts / "widget-table.png"))

@@ -413,6 +413,10 @@
     var sources = Array.isArray(custom.sources) ? custom.sources : [];
     var links = [];
     sources.forEach(function (s) {
+      if (s && !s.url && typeof s.title === "string" && s.title) {
+        links.push(el("span", "ca-source-title", s.title));  // no URL: cited by its title
+        return;
+      }
       var href = s && safeUrl(s.url);
       if (!href) return;
       var a = el("a", "ca-source", s.title || href);

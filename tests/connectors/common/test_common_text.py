@@ -82,10 +82,14 @@ def test_sources_render_as_plain_links_deduplicated_in_the_language():
         {"title": "", "url": "https://help.example.com/faq"},
     ]
     assert render_sources(sources, "nl-BE") == (
-        "Bronnen:\n- Refunds: https://help.example.com/refunds\n- https://help.example.com/faq"
+        "Bronnen:\n- Refunds: https://help.example.com/refunds\n- No link"
+        "\n- https://help.example.com/faq"
     )
     assert render_sources([], "en") == ""
-    assert render_sources([{"title": "x"}], "en") == ""
+    assert render_sources([{"title": "Opening hours", "url": ""}], "en") == (
+        "Sources:\n- Opening hours"
+    )  # no URL: the title alone, never a file path
+    assert render_sources([{"title": ""}, {"url": " "}], "en") == ""
 
 
 def test_options_render_numbered_and_map_back():

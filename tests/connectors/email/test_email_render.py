@@ -29,3 +29,12 @@ def test_answer_markdown_becomes_real_html_and_readable_text() -> None:
         in text
     )
     assert "|" not in text and "**" not in text
+
+
+def test_a_source_without_url_is_cited_by_its_title() -> None:
+    content = collect(
+        [{"text": "Open 9-17.", "custom": {"sources": [{"title": "Opening hours", "url": ""}]}}]
+    )
+    assert content.sources == [("Opening hours", "")]
+    assert "Sources:\n- Opening hours\n" in render_text(content)
+    assert "<li>Opening hours</li>" in render_html(content)

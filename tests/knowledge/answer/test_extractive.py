@@ -99,3 +99,16 @@ def test_sentences_asking_for_secrets_or_instructing_are_never_quoted(profile):
         assert "wachtwoord" not in text
     steps = compose("How do I get a refund?", (hit,), language="en", profile=profile).text
     assert "1. Open your order.\n3. Click Return." in steps  # only the poisoned step goes
+
+
+def test_documents_without_a_url_are_cited_by_title_once_each(profile):
+    from dataclasses import replace
+
+    def no_url(hit):
+        return replace(hit, chunk=replace(hit.chunk, url=""))
+
+    a = no_url(make_hit("Opening hours", "We are open from nine to five on working days.", 0.8))
+    b = no_url(make_hit("Opening hours", "On Saturdays we open at ten.", 0.7))
+    c = no_url(make_hit("Showroom", "The showroom is in Utrecht and open on weekdays.", 0.6))
+    refs = source_refs((a, b, c))
+    assert [(r.title, r.url) for r in refs] == [("Opening hours", ""), ("Showroom", "")]

@@ -29,13 +29,16 @@ def test_front_matter_sets_title_url_and_language(tmp_path: Path) -> None:
     assert "---" not in doc.text
 
 
-def test_markdown_without_front_matter_uses_heading_and_path(tmp_path: Path) -> None:
+def test_markdown_without_front_matter_uses_heading_and_no_url(tmp_path: Path) -> None:
     f = tmp_path / "faq.md"
-    f.write_text("# Frequently asked\n\nSome text.\n")
+    f.write_text("# Frequently asked\n\nSome text.\n\n## Opening hours\n\nNine to five.\n")
     doc = load_file(f, source="help", doc_id="faq.md")
     assert doc.title == "Frequently asked"
-    assert doc.url == str(f)
+    assert doc.url == ""  # a server path is never cited: the title is
     assert doc.language == ""
+    from knowledge.ingest.chunking import chunk_document
+
+    assert {c.url for c in chunk_document(doc)} == {""}  # no "#opening-hours" either
 
 
 def test_broken_front_matter_is_treated_as_text() -> None:
