@@ -21,7 +21,6 @@ Requests from an origin that is neither this server nor configured are refused w
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.common.browser import BadRequest, BrowserGate
 from connectors.common.delivery import DeliveryResult, OutboundMessage
 from connectors.common.outbox import Outbox
 from connectors.common.profile import load_profile
@@ -56,17 +56,6 @@ UI_LANGUAGES = ("en", "nl", "de", "fr", "es")
 # 128 bits or more of browser randomness, URL-safe: nobody can pick another visitor's id.
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$")
-# sanic-cors skips its own header logic when this request-context flag is set.
-SANIC_CORS_EVALUATED = "_sanic_cors_e"
-
-
-class BadRequest(Exception):
-    """A visitor-facing 4xx: a status and a short message, never a stack trace."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def ui_language(languages: list[str] | None) -> str:
@@ -140,7 +129,8 @@ class WebChatInput(InputChannel):
         greet_payload: str | None = "/greet",
         poll_interval_s: float = 4.0,
     ) -> None:
-        self.cors_origins = [o.rstrip("/") for o in (cors_origins or [])]
+        self.gate = BrowserGate(cors_origins or [], max_body_bytes)
+        self.cors_origins = self.gate.cors_origins
         self.max_message_chars = max_message_chars
         self.max_body_bytes = max_body_bytes
         self.conversation_limiter = RateLimiter(rate_limit_per_minute)
@@ -186,30 +176,6 @@ class WebChatInput(InputChannel):
 
     # request checks -------------------------------------------------------------------------
 
-    def _origin_allowed(self, request: Request) -> bool:
-        origin = request.headers.get("origin")
-        if not origin:
-            return True  # not a browser cross-site call; CORS cannot apply
-        origin = origin.rstrip("/")
-        own = f"{request.scheme}://{request.host}"
-        return origin == own or origin in self.cors_origins or "*" in self.cors_origins
-
-    def _cors(self, request: Request, resp: HTTPResponse) -> HTTPResponse:
-        origin = request.headers.get("origin")
-        setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
-        if origin:
-            resp.headers["Access-Control-Allow-Origin"] = origin.rstrip("/")
-            resp.headers["Vary"] = "Origin"
-        return resp
-
-    def _json(self, request: Request, body: Any, status: int = 200) -> HTTPResponse:
-        return self._cors(request, response.json(body, status=status))
-
-    def _error(self, request: Request, err: BadRequest) -> HTTPResponse:
-        # CORS headers even on a 403: the body reveals nothing, and the widget can then read the
-        # status and tell the site owner why it stays hidden instead of failing mysteriously
-        return self._cors(request, response.json({"error": err.message}, status=err.status))
-
     def _conversation_id(self, value: Any) -> str:
         if not isinstance(value, str) or not CONVERSATION_ID.match(value):
             raise BadRequest(400, "conversation_id must be 22-64 URL-safe characters")
@@ -217,17 +183,7 @@ class WebChatInput(InputChannel):
 
     def parse_webhook(self, request: Request) -> tuple[str, str, dict[str, Any]]:
         """Validates a widget POST; raises BadRequest with the status to return."""
-        if not self._origin_allowed(request):
-            raise BadRequest(403, "origin not allowed")
-        body = request.body or b""
-        if len(body) > self.max_body_bytes:
-            raise BadRequest(413, "request too large")
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest(400, "body must be JSON") from None
-        if not isinstance(data, dict):
-            raise BadRequest(400, "body must be a JSON object")
+        data = self.gate.read_json(request)
         conversation_id = self._conversation_id(data.get("conversation_id"))
         text = data.get("message")
         if not isinstance(text, str) or not text.strip():
@@ -285,7 +241,7 @@ class WebChatInput(InputChannel):
                 conversation_id, text, metadata = self.parse_webhook(request)
                 self._check_rate(request, conversation_id)
             except BadRequest as err:
-                return self._error(request, err)
+                return self.gate.error(request, err)
             message = UserMessage(
                 text,
                 WebChatOutput(self.show_why),
@@ -299,12 +255,14 @@ class WebChatInput(InputChannel):
                 message,
                 fallback_language=ui_language(metadata.get("languages")),
             )
-            return self._json(request, {"conversation_id": conversation_id, "messages": messages})
+            return self.gate.json(
+                request, {"conversation_id": conversation_id, "messages": messages}
+            )
 
         @webchat.route("/config", methods=["GET"])
         async def config(request: Request) -> HTTPResponse:
-            if not self._origin_allowed(request):
-                return self._error(request, BadRequest(403, "origin not allowed"))
+            if not self.gate.origin_allowed(request):
+                return self.gate.error(request, BadRequest(403, "origin not allowed"))
             body = {
                 **self.profile(),
                 "show_why": self.show_why,
@@ -312,13 +270,12 @@ class WebChatInput(InputChannel):
                 "max_message_chars": self.max_message_chars,
                 "poll_interval_s": self.poll_interval_s,
             }
-            return self._json(request, body)
+            return self.gate.json(request, body)
 
         @webchat.route("/poll", methods=["GET"])
         async def poll(request: Request) -> HTTPResponse:
             try:
-                if not self._origin_allowed(request):
-                    raise BadRequest(403, "origin not allowed")
+                self.gate.check_origin(request)
                 conversation_id = self._conversation_id(request.args.get("conversation_id"))
                 after = request.args.get("after") or "0"
                 if not after.isdigit() or len(after) > 18:
@@ -326,9 +283,9 @@ class WebChatInput(InputChannel):
                 if not self.ip_limiter.allow(f"poll:{request.ip}"):
                     raise BadRequest(429, "too many requests")
             except BadRequest as err:
-                return self._error(request, err)
+                return self.gate.error(request, err)
             messages = await self.outbox.fetch_async(conversation_id, int(after))
-            return self._json(request, {"messages": messages})
+            return self.gate.json(request, {"messages": messages})
 
         @webchat.route("/static/<filename>", methods=["GET"])
         async def static(request: Request, filename: str) -> HTTPResponse:
