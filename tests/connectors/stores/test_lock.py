@@ -108,9 +108,7 @@ async def test_tickets_are_served_in_issue_order(key_prefix):
     assert order == [0, 1, 2, 3, 4]
 
 
-def test_an_expired_ticket_lets_the_next_message_in_and_cannot_release_it(
-    key_prefix, redis_client
-):
+def test_an_expired_ticket_lets_the_next_message_in_and_cannot_release_it(key_prefix, redis_client):
     a, b, c = (make_store("atomic", key_prefix) for _ in range(3))
     slow = a.issue_ticket("c", 0.2)  # a message slower than its lock lifetime
     second = b.issue_ticket("c", 10)
