@@ -121,3 +121,24 @@ async def test_real_rasa_answers_each_platform_message_exactly_once(tmp_path):
         assert dict(rows) == {VISITOR: 1, PSID: 1}
     finally:
         await stub.stop()
+
+
+async def test_real_rasa_stores_the_visitors_secrets_masked(tmp_path):
+    """Through `rasa run` (the action server down: the reply is the fallback): the SQL tracker
+    store, which transcripts, Slack threads and reports read, never holds the raw secrets."""
+    card, password = "4111 1111 1111 1111", "hunter2-secret"
+    with running_stack(tmp_path / "stack", index=False, start_actions=False) as stack:
+        async with httpx.AsyncClient(base_url=stack.rasa_url, timeout=60) as client:
+            resp = await client.post(
+                "/webhooks/rest/webhook",
+                json={
+                    "sender": "mask-e2e",
+                    "message": f"charge my card {card}, my password is {password}",
+                },
+            )
+    assert resp.status_code == 200 and resp.json(), resp.text  # never silent
+    with sqlite3.connect(tmp_path / "stack" / "tracker.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = 'mask-e2e'").fetchall()
+    stored = "\n".join(str(r[0]) for r in rows)
+    assert "[card number]" in stored and "password is [secret]" in stored
+    assert "4111" not in stored and password not in stored
