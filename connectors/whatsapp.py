@@ -18,7 +18,7 @@ through `POST {api_base}/2010-04-01/Accounts/{sid}/Messages.json`, split at sent
 into WhatsApp's 1600-character limit, with sources as plain links and buttons as numbered
 options. Free-form replies are only sent within 24 h of the visitor's last message (WhatsApp's
 customer-service window); outside it the message is logged and handed to the
-`window_closed_handlers` (e.g. the Slack handoff) instead.
+`window_closed_handlers` instead, and a push (`deliver_to_visitor`) gets the error back.
 """
 
 from __future__ import annotations

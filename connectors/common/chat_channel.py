@@ -72,7 +72,7 @@ class ChatWebhookInput(InputChannel, Generic[ConfigT]):
         self.processed = processed or ProcessedIds()
         self.senders = senders or SenderBook()
         self.tasks = BackgroundTasks(self.channel)
-        # The Slack handoff (or anyone) appends here to take over undeliverable replies.
+        # Anyone may append here to take over replies the platform's window no longer allows.
         self.window_closed_handlers: list[WindowClosedHandler] = []
         if config.missing:
             logger.warning(

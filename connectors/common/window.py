@@ -1,7 +1,8 @@
 """What a connector does with a reply the platform no longer allows (WhatsApp's and
 Messenger's 24 h customer-service windows): it is not sent, it is logged with the conversation
-id, and it is handed to whoever registered a handler - typically the Slack handoff, so a
-person can follow up with an approved template or on another channel.
+id, and it is handed to whoever registered a handler (none is registered by default), so a
+person could follow up with an approved template or on another channel. A push from a person
+(`deliver_to_visitor`) additionally gets the window error back in its `DeliveryResult`.
 """
 
 from __future__ import annotations
