@@ -28,6 +28,7 @@ from connectors.email.poller import EmailPoller
 from connectors.email.render import ReplyContent, build_reply, collect
 from connectors.email.smtp import SendFailed, SmtpSender
 from connectors.email.store import EmailStore
+from connectors.replies import merge_utterance
 
 logger = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
@@ -73,14 +74,21 @@ class EmailTurnCollector(OutputChannel):
 
 
 class EmailOutput(EmailTurnCollector):
-    """Messages outside a visitor's turn (a Slack agent's answer, a reminder): each is sent at
-    once as a reply in the conversation's thread."""
+    """Messages outside a visitor's turn (a reminder, anything Rasa sends later): each bot
+    utterance is sent at once as ONE reply in the conversation's thread."""
 
     def __init__(self, config: EmailConfig, store: EmailStore, sender: SmtpSender) -> None:
         super().__init__()
         self.config = config
         self.store = store
         self.sender = sender
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Text, options and sources of one utterance in one mail (Rasa's default would send
+        the text and the custom payload as two)."""
+        utterance = merge_utterance(message, show_why=False)
+        if utterance:
+            await self.reply_in_thread(recipient_id, collect([utterance]))
 
     async def _flush(self, recipient_id: str) -> None:
         messages, self.messages = self.messages, []

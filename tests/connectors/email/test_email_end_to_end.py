@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from email_agent import SOURCE, FakeAgent
 from email_mails import VISITOR, visitor_mail
 from email_servers import USER, Dovecot, SmtpSink
+from rasa.shared.core.events import BotUttered
 
 from connectors.common.delivery import (
     AgentIdentity,
@@ -396,3 +397,29 @@ async def test_a_persons_message_is_pushed_as_a_reply_in_the_thread(dovecot, smt
     assert "Hi Anna, I'm on it.\n\n— Sam" in parts(human)["text/plain"]
     assert not refused.ok and "550" in (refused.error or "")
     assert not unknown.ok and "unknown conversation" in (unknown.error or "")
+
+
+async def test_an_utterance_sent_later_by_rasa_is_one_mail_with_its_sources(
+    dovecot, smtp, config, agent
+):
+    raw, message_id = visitor_mail("Can I return a jacket?")
+    dovecot.deliver(raw)
+    channel = start_channel(config, agent)
+    try:
+        await smtp.wait_for(1)
+        conversation_id = agent.calls[0][0]
+        output = channel.get_output_channel()
+        assert output is not None
+        utterance = BotUttered(
+            "A reminder about your return.",
+            {"custom": {"kind": "answer", "sources": [SOURCE], "language": "en", "options": []}},
+        )
+        await output.send_response(conversation_id, utterance.message())
+        await asyncio.sleep(0.5)  # time for a (wrong) second mail to arrive
+        received = await smtp.wait_for(2)
+    finally:
+        await channel.stop()
+    assert len(received) == 2  # the visitor's answer + ONE mail for the utterance
+    text = parts(received[1].message)["text/plain"]
+    assert "A reminder about your return." in text and SOURCE["url"] in text
+    assert received[1].message["In-Reply-To"] == message_id
