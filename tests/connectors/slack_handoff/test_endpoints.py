@@ -12,7 +12,7 @@ import time
 import httpx
 
 from connectors.slack_handoff.check import run_startup_check
-from tests.connectors.slack_handoff.conftest import (
+from tests.connectors.slack_handoff.harness import (
     SECRET,
     UNASSIGNED,
     make_harness,

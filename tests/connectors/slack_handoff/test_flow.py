@@ -7,7 +7,7 @@ import asyncio
 
 from rasa.shared.core.events import BotUttered, SessionStarted
 
-from tests.connectors.slack_handoff.conftest import UNASSIGNED, Harness, make_harness
+from tests.connectors.slack_handoff.harness import UNASSIGNED, Harness, make_harness
 from tests.connectors.slack_handoff.slack_api import BOT_ID, BOT_USER
 
 SENDER = "visitor-conversation-0001"

@@ -9,7 +9,7 @@ from rasa.shared.core.events import UserUttered
 
 from connectors.slack_handoff.config import parse_handoff
 from connectors.slack_handoff.routing import HandoffContext, route
-from tests.connectors.slack_handoff.conftest import TEAM, UNASSIGNED, make_harness
+from tests.connectors.slack_handoff.harness import TEAM, UNASSIGNED, make_harness
 
 RULES = {
     "mode": "slack",

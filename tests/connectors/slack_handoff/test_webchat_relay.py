@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.connectors.slack_handoff.conftest import make_harness
+from tests.connectors.slack_handoff.harness import make_harness
 
 SENDER = "Wc0nversation_abcdefghijk"  # the widget's id format (22-64 URL-safe characters)
 
