@@ -39,52 +39,73 @@ from benchmarks.splits import conversation_id, split_of  # noqa: E402
 Row = tuple[dict[str, Any], list[Any], str]  # item, hits, history text
 
 
-def _retrieve_rows(items: list[dict[str, Any]], k: int) -> list[Row]:
-    from knowledge.answer.chain import build_query, default_retriever
+def _retrieve_rows(items: list[dict[str, Any]], k: int, config: Any) -> list[Row]:
+    """Each item's hits as the chain retrieves them (query, then the fallback translation)."""
+    from knowledge.answer.chain import build_query
+    from knowledge.answer.fallback import with_fallback_translation
+    from knowledge.retrieval import search
     from knowledge.types import Turn
 
-    retrieve = default_retriever(k)
+    def retrieve(query: str, language: str) -> list[Any]:
+        return search(query, language=language, k=k)
+
     rows = []
     for item in items:
         history = [
             Turn("user" if t["role"] == "user" else "agent", t["text"])
             for t in item.get("history", [])
-        ][-6:]
-        hits = retrieve(build_query(item["question"], history, item["lang"]), item["lang"])
+        ][-config.history_turns :]
+        lang = item["lang"]
+        hits = retrieve(build_query(item["question"], history, lang), lang)
+        hits = with_fallback_translation(hits, lang, config, retrieve)
         rows.append((item, hits, " ".join(t.text for t in history)))
     return rows
 
 
-def collect(data_root: Path, k: int, refresh: bool) -> dict[str, list[Row]]:
-    """{set name: rows}: every removed-page setting and MTRAG-UN dev, retrieved once."""
-    from benchmarks import eval_answers, eval_removed
+def collect(data_root: Path, config: Any, refresh: bool) -> dict[str, list[Row]]:
+    """{set name: rows}: MTRAG-UN dev and every removed-page setting, retrieved once each.
 
-    cache = data_root / "tune" / f"rows-k{k}.pickle"
-    if cache.exists() and not refresh:
-        with cache.open("rb") as fh:
-            loaded: dict[str, list[Row]] = pickle.load(fh)
-        return loaded
-    sets: dict[str, list[Row]] = {}
+    Each set is cached on its own under `var/eval/tune/` (an interrupted run keeps the sets it
+    finished); `--refresh` retrieves again after an index or retrieval change.
+    """
+    from benchmarks import eval_removed
+
+    cache = data_root / "tune" / f"k{config.retrieve_k}"
+    cache.mkdir(parents=True, exist_ok=True)
+    loaders: dict[str, Callable[[], list[dict[str, Any]]]] = {"mtrag": lambda: _mtrag(data_root)}
     for setting in eval_removed.SETTINGS:
-        for corpus in eval_removed.CORPORA:
+        for corpus in ("mtrag", *eval_removed.HELP):
             if corpus == "mtrag" and setting != "en-en":
                 continue
-            items = eval_removed.prepare(corpus, setting, data_root)
-            print(f"retrieve removed {corpus} {setting}: {len(items)}", file=sys.stderr)
-            sets[f"removed:{setting}:{corpus}"] = _retrieve_rows(items, k)
-    # the index eval_mtrag.py builds (the whole pool), with eval_answers' embedding cache
+            loaders[f"removed:{setting}:{corpus}"] = lambda c=corpus, s=setting: (
+                eval_removed.prepare(c, s, data_root)
+            )
+    sets: dict[str, list[Row]] = {}
+    for name, load in loaders.items():
+        file = cache / f"{name.replace(':', '_')}.pickle"
+        if file.exists() and not refresh:
+            with file.open("rb") as fh:
+                sets[name] = pickle.load(fh)
+            continue
+        items = load()
+        print(f"retrieve {name}: {len(items)}", file=sys.stderr)
+        sets[name] = _retrieve_rows(items, config.retrieve_k, config)
+        with file.open("wb") as fh:
+            pickle.dump(sets[name], fh)
+    return sets
+
+
+def _mtrag(data_root: Path) -> list[dict[str, Any]]:
+    """MTRAG-UN dev over the whole pool (the index eval_mtrag.py builds), split by conversation."""
+    from benchmarks import eval_answers, eval_removed
+
     os.environ["CUSTOMER_AGENT_EMBEDDING_CACHE"] = str(
         eval_removed.embedding_cache(data_root, "mtrag")
     )
     items = eval_answers.mtrag_items(data_root / "mtrag-split", None, 0)
     for item in items:
         item["split"] = split_of(conversation_id(item["id"]))
-    print(f"retrieve mtrag: {len(items)}", file=sys.stderr)
-    sets["mtrag"] = _retrieve_rows(items, k)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    with cache.open("wb") as fh:
-        pickle.dump(sets, fh)
-    return sets
+    return items
 
 
 def expected(name: str, item: dict[str, Any]) -> str:
@@ -206,7 +227,7 @@ def main() -> int:
 
     configure_logging()
     base = load_config(args.config)
-    sets = collect(args.data_dir, base.retrieve_k, args.refresh)
+    sets = collect(args.data_dir, base, args.refresh)
     if args.fit:
         from knowledge.answer.answerability import FEATURES
 

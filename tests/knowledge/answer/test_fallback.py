@@ -96,3 +96,31 @@ def test_visitors_in_other_languages_get_the_english_page(sample_store, language
     assert v.kind == "answer"
     assert {h.chunk.language for h in v.hits} == {"en"}
     assert v.hits[0].chunk.title == title
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("de", "Wie lange gilt die Garantie auf den Akku?"),
+        ("fr", "Combien de temps dure la garantie de la batterie ?"),
+        ("es", "¿Cuánto tiempo dura la garantía de la batería?"),
+    ],
+)
+def test_the_chain_quotes_the_english_page_to_a_third_language_visitor(
+    sample_store, language, question
+):
+    from knowledge.answer.chain import answer_question
+    from knowledge.profile import Profile
+
+    config = load_config(ROOT / "bot" / "answering.yml")
+    ans = answer_question(
+        question,
+        language=language,
+        retrieve=lambda q, lang: sample_store.search(q, k=config.retrieve_k, language=lang),
+        composer="extractive",
+        profile=Profile(),
+        config=config,
+    )
+    assert ans.kind == "answer"
+    assert [s.title for s in ans.sources] == ["Warranty and repairs"]
+    assert "800 full charge cycles" in ans.text  # the English warranty table
