@@ -177,6 +177,7 @@ def compose(
             {
                 "name": profile.name,
                 "role": profile.role,
+                "company": profile.company or "this company",
                 "voice": prompts.voice(profile),
                 "language": language,
                 "history": _history_block(history),

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from playwright.sync_api import Page, expect
 
 from tests.support.stack import ROOT
@@ -25,15 +24,12 @@ REPLY_TIMEOUT_MS = 60_000
 
 
 def greeting_variations(language: str) -> list[str]:
-    """The domain's utter_greet texts for a language (what the trained bot may say)."""
-    texts = []
-    for path in sorted((ROOT / "bot" / "domain").glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for variation in (data.get("responses") or {}).get("utter_greet", []):
-            conditions = variation.get("condition") or []
-            if any(c.get("name") == "language" and c.get("value") == language for c in conditions):
-                texts.append(variation["text"])
-    return texts
+    """What the trained bot greets with in a language: the domain's utter_greet is the persona
+    greeting built from the stack's agent profile (connectors/nlg.py)."""
+    from connectors.common.persona import greeting
+    from connectors.common.profile import load_profile
+
+    return [greeting(load_profile(ROOT / "bot" / "agent_profile.yml"), language)]
 
 
 def shop_page(page: Page, bot_url: str) -> str:

@@ -305,3 +305,20 @@ def test_poisoned_passage_is_fenced_and_its_instructions_dropped(profile):
 
 def capture_model(fn):
     return RunnableLambda(fn)
+
+
+def test_prompt_names_the_agent_and_its_company():
+    from knowledge.profile import Profile
+
+    seen = []
+
+    def capture(prompt_value):
+        seen.append(prompt_value.to_messages())
+        return AIMessage(
+            content=json.dumps({"answer": "ok", "used_source_ids": [], "decision": "handoff"})
+        )
+
+    for company, expected in (("Fennoway", "for Fennoway."), ("", "for this company.")):
+        profile = Profile(name="Noor", company=company)
+        generative.compose("hi", HITS, language="en", profile=profile, model=capture_model(capture))
+        assert f"You are Noor, a customer support agent {expected}" in seen[-1][0].content
