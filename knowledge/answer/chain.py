@@ -17,12 +17,14 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableSequence
 
 from knowledge.answer.compose import compose_answer, compose_verdict
 from knowledge.answer.config import AnswerConfig, get_answer_config
 from knowledge.answer.decide import Verdict, decide, same_topic
+from knowledge.answer.fallback import with_fallback_translation
 from knowledge.answer.guardrails import is_injection, mask
+from knowledge.answer.step import Step
 from knowledge.answer.terms import key_terms
 from knowledge.answer.timing import StepTimer
 from knowledge.language import pronouns
@@ -156,7 +158,12 @@ def build_chain(
     source = retriever or default_retriever(cfg.retrieve_k)
 
     def retrieve_step(state: TurnState, config: RunnableConfig) -> TurnState:
-        return replace(state, hits=tuple(retrieve_hits(state, source, config)))
+        hits = retrieve_hits(state, source, config)
+        if not state.request.chosen:  # nothing in the visitor's language: a fallback first
+            hits = with_fallback_translation(
+                hits, state.request.language, cfg, lambda q, lang: search(source, q, lang, config)
+            )
+        return replace(state, hits=tuple(hits))
 
     def decide_step(state: TurnState) -> TurnState:
         req = state.request
@@ -188,14 +195,14 @@ def build_chain(
             )
         return replace(state, answer=replace(answer, question=state.question))
 
-    steps: Runnable[Any, Any] = (
-        RunnableLambda(lambda req: prepare(req, cfg)).with_config(run_name="prepare")
-        | RunnableLambda(retrieve_step).with_config(run_name="retrieve")
-        | RunnableLambda(decide_step).with_config(run_name="decide")
-        | RunnableLambda(compose_step).with_config(run_name="compose")
-        | RunnableLambda(guard).with_config(run_name="guard")
+    return RunnableSequence(
+        Step("prepare", lambda req: prepare(req, cfg)),
+        Step("retrieve", retrieve_step, takes_config=True),
+        Step("decide", decide_step),
+        Step("compose", compose_step),
+        Step("guard", guard),
+        name="answer_turn",
     )
-    return steps.with_config(run_name="answer_turn")
 
 
 def run_turn(
