@@ -200,14 +200,29 @@ def asks_for_secrets(text: str, own_domains: set[str] | None = None) -> bool:
     return _asks_for_credentials(text, bool(foreign)) or _pays_to(text, own_domains or set())
 
 
+_CLAUSE_START = re.compile(
+    r"(?:^|[.:;!?,(\-–]|\b(?:to|please|and|then|te|en|dan|bitte|und|zu|veuillez|et|puis"
+    r"|por favor|y|luego))\s*$",
+    re.IGNORECASE,
+)
+
+
 def _asks_for_credentials(text: str, foreign: bool) -> bool:
-    """A hand-over verb and the reader's secret at most five words apart, in either order (Dutch
-    and German put the verb last: "je wachtwoord naar ... sturen"), or a secret to be sent to an
-    address. "Share a password safely with a secret link" is about secrets, not a request."""
+    """The reader asked to hand over their secret: a hand-over verb that starts a clause
+    ("Send your password...", "...customer to send their card number", "Reply with your PIN")
+    at most five words before the secret's name, or one at most five words after it (Dutch and
+    German put the verb last: "je wachtwoord naar ... sturen"); or a secret to be sent to an
+    address. "The data you send (including your password) is encrypted" and "share a password
+    safely with a secret link" are about secrets, not requests for them."""
     for noun in _SECRET_NOUN.finditer(text):
-        before = text[max(0, noun.start() - 60) : noun.start()].split()[-6:]
+        lead = text[max(0, noun.start() - 80) : noun.start()]
+        before = lead.split()[-6:]
         after = text[noun.end() : noun.end() + 60].split()[:6]
-        handed = any(_HAND_OVER.fullmatch(w.strip(",.:;!?\"'()*")) for w in before + after)
+        handed = any(_HAND_OVER.fullmatch(w.strip(",.:;!?\"'()*")) for w in after)
+        for word in before:
+            if _HAND_OVER.fullmatch(word.strip(",.:;!?\"'()*")):
+                preceding = lead[: lead.rfind(word)] if word in lead else ""
+                handed = handed or bool(_CLAUSE_START.search(preceding))
         if not handed and not _MAIL_US.search(" ".join(before)):
             continue
         owned = any(_POSSESSIVE.fullmatch(w.strip(",.:;!?\"'()*")) for w in before[-3:])
