@@ -108,6 +108,7 @@ def reply_language(text: str, fallback: str) -> str:
 def run_items(items: list[dict[str, Any]], desc: str) -> list[dict[str, Any]]:
     """Ask every item through the chain; adds kind, cited docs, reply language and latency."""
     from knowledge.answer.chain import answer_question
+    from knowledge.answer.responses import as_visitor_sees
     from knowledge.types import Turn
 
     out = []
@@ -120,6 +121,7 @@ def run_items(items: list[dict[str, Any]], desc: str) -> list[dict[str, Any]]:
         ans = answer_question(
             item["question"], language=item["lang"], history=history, composer="extractive"
         )
+        ans = as_visitor_sees(ans)  # a handoff's text is the domain response the visitor reads
         latency = (time.perf_counter() - start) * 1000
         body = ans.text.split("\n\n", 1)[-1] if ans.kind == "answer" else ans.text
         body = body if len(_NO_LANGUAGE.sub("", body).strip()) > 20 else ans.text
