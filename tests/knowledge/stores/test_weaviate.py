@@ -155,6 +155,8 @@ def test_live_round_trip(live_store: WeaviateChunkStore) -> None:
     assert live_store.count() == 5 and live_store.count("power") == 1
     hits = live_store.search("Hoe voeg ik een printer toe?", language="nl", k=3)
     assert hits[0].chunk.id == "printer-nl" and hits[0].keyword_score
+    quoted = live_store.search('"Hoe voeg ik een printer toe?" AND (title:*)', language="nl", k=3)
+    assert quoted[0].chunk.id == "printer-nl" and quoted[0].keyword_score  # words, not syntax
     cross = live_store.search("Mijn batterij is snel leeg", language="nl", languages=["en"], k=2)
     assert cross[0].chunk.id == "battery-en" and cross[0].keyword_score is None
     assert {h.chunk.source for h in live_store.search("battery", sources=["power"])} == {"power"}
