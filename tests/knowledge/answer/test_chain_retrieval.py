@@ -101,3 +101,27 @@ def test_unrelated_question_is_handed_off(indexed):
     ans = ask(indexed, "Do you sell gift cards for birthdays?", "en")
     assert ans.kind == "handoff"
     assert ans.sources == ()
+
+
+def test_the_hybrid_retriever_is_a_langchain_retriever_over_the_store(indexed, monkeypatch):
+    """What a LangChain app gets from `HybridRetriever`: Documents carrying the chunk and its
+    scores, exactly the hits `search()` returns, and a retriever run its callbacks see."""
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    from knowledge.retrieval import HybridRetriever, hit_of
+
+    monkeypatch.setattr("knowledge.stores.get_store", lambda: indexed)
+    seen: list[str] = []
+
+    class Retrievals(BaseCallbackHandler):
+        def on_retriever_end(self, documents, **kwargs):
+            seen.append(f"{len(documents)} documents")
+
+    retriever = HybridRetriever(k=3, language="nl")
+    docs = retriever.invoke("Hoe lang is de garantie op de accu?", {"callbacks": [Retrievals()]})
+    assert docs[0].metadata["title"] == "Garantie op de accu"
+    assert docs[0].metadata["url"] == "https://shop.example.com/nl/battery"
+    direct = indexed.search("Hoe lang is de garantie op de accu?", k=3, language="nl")
+    assert [hit_of(d) for d in docs] == direct
+    assert seen == [f"{len(docs)} documents"]
+    assert retriever.for_language("en").language == "en" and retriever.language == "nl"
