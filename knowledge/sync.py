@@ -30,7 +30,7 @@ from knowledge.ingest.loaders import (
     kind_for_response,
     load_file,
 )
-from knowledge.ingest.screening import own_domains, screen_chunks
+from knowledge.ingest.screening import SCREENING_VERSION, own_domains, screen_chunks
 from knowledge.settings import Settings, get_settings
 from knowledge.sources.registry import (
     DocRecord,
@@ -292,6 +292,12 @@ class SyncEngine:
         report = SourceReport(source.name)
         started = time.monotonic()
         known = self.registry.documents(source.name)
+        if known and self.registry.screened_with(source.name) < SCREENING_VERSION:
+            # indexed before these screening rules: read every document again (see screening)
+            known = {
+                k: replace(r, content_hash="", fingerprint=None, etag=None, last_modified=None)
+                for k, r in known.items()
+            }
         indexed_chunks = sum(r.chunk_count for r in known.values() if r.indexed)
         if indexed_chunks and self.store.count(source.name) != indexed_chunks:
             # The index lost or gained rows behind our back (wiped data dir, other backend):
@@ -332,6 +338,8 @@ class SyncEngine:
             bar.close()
         report.seconds = time.monotonic() - started
         self.registry.mark_synced(source.name, report.fatal)
+        if not report.fatal:
+            self.registry.mark_screened(source.name, SCREENING_VERSION)
         return report
 
     def _unapproved(self, flags: Sequence[object], name: str, doc_id: str) -> list[object]:

@@ -27,6 +27,9 @@ from knowledge.ingest.documents import content_hash
 from knowledge.types import Chunk
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Raise when the rules change: every source is then re-read (not re-embedded: the embedding cache
+# keeps unchanged text) on its next sync, so content indexed under older rules is screened too.
+SCREENING_VERSION = 1
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS documents (
     synced_at TEXT NOT NULL,
     PRIMARY KEY (source, doc_id)
 );
+CREATE TABLE IF NOT EXISTS screening (
+    source TEXT PRIMARY KEY REFERENCES sources(name) ON DELETE CASCADE,
+    version INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS flags (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL REFERENCES sources(name) ON DELETE CASCADE,
@@ -204,6 +208,7 @@ class Registry:
         self.require(name)
         with self._db:
             self._db.execute("DELETE FROM flags WHERE source = ?", (name,))
+            self._db.execute("DELETE FROM screening WHERE source = ?", (name,))
             self._db.execute("DELETE FROM documents WHERE source = ?", (name,))
             self._db.execute("DELETE FROM sources WHERE name = ?", (name,))
 
@@ -306,6 +311,18 @@ class Registry:
                 (row["source"], row["doc_id"]),
             )
         return FlagRecord(**{**dict(row), "approved": True})
+
+    def screened_with(self, name: str) -> int:
+        """The screening rules' version this source's index was last screened with (0: never,
+        e.g. indexed before screening existed)."""
+        row = self._db.execute("SELECT version FROM screening WHERE source = ?", (name,)).fetchone()
+        return int(row["version"]) if row else 0
+
+    def mark_screened(self, name: str, version: int) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO screening (source, version) VALUES (?, ?)", (name, version)
+            )
 
     def known_urls(self) -> builtins.list[str]:
         """Every source location and document URL: the company's own addresses."""
