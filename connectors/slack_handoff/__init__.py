@@ -1,1 +1,1 @@
-"""Human handoff in Slack: see README "Handoff in Slack" and docs/architecture.md."""
+"""Human handoff in Slack (README, "Handoff in Slack"): routing, relay, claim/resolve/hand back."""

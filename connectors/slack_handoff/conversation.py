@@ -5,10 +5,11 @@ Why under the lock store: a visitor message may be processed at the same moment 
 reply is written; Rasa's own `POST /conversations/{id}/tracker/events` appends under
 `agent.lock_store.lock(id)` and so do we, so neither write loses the other's events.
 
-What the handoff writes (see docs/architecture.md, "Human handoff"):
+What the handoff writes (README, "Handoff in Slack"):
 - an agent's reply: `BotUttered(text, metadata={"human": {"name", "slack_user"}})`, so
   transcripts, analytics and a later hand-back see who said what;
-- hand back: the hand-back message, `ConversationResumed`, `SlotSet handoff_active False`;
+- hand back: the hand-back message, `ConversationResumed`, `SlotSet handoff_active False`,
+  `action_listen` (the visitor's next message is predicted like any unpaused turn);
 - resolve: the closing message, then `ActionExecuted action_session_start` + `SessionStarted`:
   the session ends and the visitor's next message starts a fresh one (slots reset).
 """
@@ -122,8 +123,16 @@ class Conversation:
 
     async def hand_back(self, sender_id: str, text: str) -> None:
         events: list[Event] = [BotUttered(text, {"custom": {"kind": "handoff"}})] if text else []
+        # action_listen last: the visitor's next message must follow a listen, as in any
+        # unpaused turn, or the policies predict from the paused turn's action (the handoff)
         await self.append(
-            sender_id, [*events, ConversationResumed(), SlotSet("handoff_active", False)]
+            sender_id,
+            [
+                *events,
+                ConversationResumed(),
+                SlotSet("handoff_active", False),
+                ActionExecuted("action_listen"),
+            ],
         )
 
     async def close(self, sender_id: str, text: str) -> None:

@@ -168,6 +168,7 @@ async def test_hand_back_resumes_the_bot(harness):
     assert left.event == "agent_left" and left.language == "nl"
     tracker = await harness.agent.tracker_store.retrieve(SENDER)
     assert not tracker.is_paused() and tracker.get_slot("handoff_active") is False
+    assert tracker.latest_action_name == "action_listen"  # the next message is a normal turn
 
 
 async def test_resolve_closes_the_conversation(harness):
