@@ -86,7 +86,7 @@ def running_cluster(
     action_servers: int = 2,
     extra: dict[str, str] | None = None,
     credentials: Path | None = None,
-    startup_timeout: float = 300.0,
+    startup_timeout: float = 600.0,
 ) -> Iterator[Cluster]:
     """Start `action_servers` action servers and `rasa_servers` Rasa servers (Rasa server i
     calls action server i % action_servers), all on one PostgreSQL database, Redis and queue;
