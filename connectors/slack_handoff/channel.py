@@ -68,6 +68,7 @@ class SlackHandoffInput(InputChannel):
             SignatureVerifier(settings.signing_secret) if settings.signing_secret else None
         )
         self.tasks = BackgroundTasks(self.name())
+        self.hook = AfterTurnHook(self.service)
         self.socket: SocketTransport | None = None
         self._socket_task: asyncio.Task[None] | None = None
         self.problems: list[str] = []
@@ -94,7 +95,11 @@ class SlackHandoffInput(InputChannel):
         """Before the server serves: hook into every visitor turn, start the outbox worker,
         check Slack, open Socket Mode. Never raises: a broken Slack must not stop Rasa."""
         self.service.app = app
-        register_after_turn(app, AfterTurnHook(self.service))
+        register_after_turn(app, self.hook)  # the same object each time: registered once
+        for channel in getattr(app.ctx, "input_channels", None) or ():
+            handlers = getattr(channel, "window_closed_handlers", None)
+            if isinstance(handlers, list):  # WhatsApp, Messenger (connectors/common/window.py)
+                handlers.append(self._window_closed_handler(channel.name()))
         try:
             self.problems = await run_startup_check(self.service, self.config_errors, self.settings)
         except Exception:
@@ -104,6 +109,17 @@ class SlackHandoffInput(InputChannel):
             self.service.worker.start()
             if self.settings.app_token:
                 self._socket_task = asyncio.create_task(self._run_socket())
+
+    def _window_closed_handler(self, channel: str) -> Callable[[str, str], Awaitable[None]]:
+        async def handler(conversation_id: str, text: str) -> None:
+            # called while Rasa still holds the conversation's lock: work after the turn
+            self.tasks.spawn(
+                self.service.window_closed(conversation_id, channel, text),
+                conversation_id=conversation_id,
+                what="window-closed handoff",
+            )
+
+        return handler
 
     async def _run_socket(self) -> None:
         assert self.settings.app_token

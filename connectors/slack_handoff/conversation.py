@@ -23,6 +23,7 @@ from typing import Any
 from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
+    ConversationPaused,
     ConversationResumed,
     Event,
     SessionStarted,
@@ -119,6 +120,18 @@ class Conversation:
         await self.append(
             sender_id,
             [BotUttered(text, metadata={"human": {"name": name, "slack_user": slack_user}})],
+        )
+
+    async def pause_for_handoff(self, sender_id: str, reason: str) -> None:
+        """What `action_handoff` leaves, for a handoff the Rasa server starts itself (a reply
+        the platform refused outside its messaging window)."""
+        await self.append(
+            sender_id,
+            [
+                SlotSet("handoff_reason", reason),
+                SlotSet("handoff_active", True),
+                ConversationPaused(),
+            ],
         )
 
     async def hand_back(self, sender_id: str, text: str) -> None:

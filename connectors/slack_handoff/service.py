@@ -154,6 +154,20 @@ class HandoffService:
         await self.store.run(self.store.enqueue_sync, handoff.id, "thread", {"text": line})
         self.worker.wake()
 
+    async def window_closed(self, sender_id: str, input_channel: str, text: str) -> None:
+        """A bot reply WhatsApp/Messenger refused (outside the 24 h window): hand the
+        conversation to a person (reason `window_closed`) and show them the unsent reply."""
+        handoff = await self.store.run(self.store.open_for_sync, sender_id)
+        if handoff is None:
+            await self.conversation.pause_for_handoff(sender_id, "window_closed")
+            handoff = await self.open(sender_id, input_channel, {})
+        if handoff is not None:
+            await self.thread_note(
+                handoff,
+                f":warning: The assistant's reply was not sent ({input_channel}: outside the"
+                f" 24 h messaging window): {blocks.escape(text)}",
+            )
+
     async def _push(
         self, sender_id: str, input_channel: str, message: OutboundMessage
     ) -> DeliveryResult:

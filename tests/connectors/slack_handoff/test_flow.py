@@ -230,3 +230,39 @@ async def test_restart_keeps_the_mapping_and_relays_the_next_reply(tmp_path):
     assert [m.text for _, m in second.pushed if m.event == "message"] == ["Ik ben er weer"]
     await second.stop()
     await first.slack.stop()
+
+
+async def test_reply_refused_outside_the_window_opens_a_handoff_with_the_unsent_text(tmp_path):
+    from connectors.common.chat_channel import ChatWebhookInput
+
+    class RefusingChannel(ChatWebhookInput):  # the part of WhatsApp/Messenger the handoff uses
+        channel = "whatsapp"
+
+        def __init__(self) -> None:
+            self.window_closed_handlers = []
+
+    refusing = RefusingChannel()
+    h = await make_harness(tmp_path)
+    try:
+        h.app.ctx.input_channels.append(refusing)
+        await h.channel.start(h.app)  # as at server start: registers the window handler
+        sender = "whatsapp:+31600000001"
+        tracker = await h.agent.tracker_store.get_or_create_tracker(sender)
+        from rasa.shared.core.events import SlotSet
+
+        tracker.update(SlotSet("language", "nl"))
+        await h.agent.tracker_store.save(tracker)
+        for handler in refusing.window_closed_handlers:
+            await handler(sender, "Je bestelling is onderweg.")
+        await h.settle()
+        handoff = h.service.store.open_for_sync(sender)
+        assert handoff is not None and handoff.reason == "window_closed"
+        assert handoff.input_channel == "whatsapp"
+        texts = [c.args["text"] for c in h.slack.of("chat.postMessage")]
+        assert "24 h messaging window" in texts[0]  # the root message names the reason
+        assert any("Je bestelling is onderweg." in t and "not sent" in t for t in texts)
+        tracker = await h.agent.tracker_store.retrieve(sender)
+        assert tracker.is_paused() and tracker.get_slot("handoff_active") is True
+    finally:
+        await h.stop()
+        await h.slack.stop()
