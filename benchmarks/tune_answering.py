@@ -62,7 +62,7 @@ def _retrieve_rows(items: list[dict[str, Any]], k: int, config: Any) -> list[Row
     return rows
 
 
-def collect(data_root: Path, config: Any, refresh: bool) -> dict[str, list[Row]]:
+def collect(data_root: Path, config: Any, refresh: bool, only: list[str]) -> dict[str, list[Row]]:
     """{set name: rows}: MTRAG-UN dev and every removed-page setting, retrieved once each.
 
     Each set is cached on its own under `var/eval/tune/` (an interrupted run keeps the sets it
@@ -72,16 +72,19 @@ def collect(data_root: Path, config: Any, refresh: bool) -> dict[str, list[Row]]
 
     cache = data_root / "tune" / f"k{config.retrieve_k}"
     cache.mkdir(parents=True, exist_ok=True)
-    loaders: dict[str, Callable[[], list[dict[str, Any]]]] = {"mtrag": lambda: _mtrag(data_root)}
+    loaders: dict[str, Callable[[], list[dict[str, Any]]]] = {}
     for setting in eval_removed.SETTINGS:
-        for corpus in ("mtrag", *eval_removed.HELP):
+        for corpus in (*eval_removed.HELP, "mtrag"):
             if corpus == "mtrag" and setting != "en-en":
                 continue
             loaders[f"removed:{setting}:{corpus}"] = lambda c=corpus, s=setting: (
                 eval_removed.prepare(c, s, data_root)
             )
+    loaders["mtrag"] = lambda: _mtrag(data_root)
     sets: dict[str, list[Row]] = {}
     for name, load in loaders.items():
+        if only and not any(part in name for part in only):
+            continue
         file = cache / f"{name.replace(':', '_')}.pickle"
         if file.exists() and not refresh:
             with file.open("rb") as fh:
@@ -216,6 +219,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "eval")
     parser.add_argument("--refresh", action="store_true", help="retrieve again (index changed)")
+    parser.add_argument(
+        "--sets", default="", help='only sets whose name contains one of these: "gnome,relay"'
+    )
     parser.add_argument("--fit", action="store_true", help="fit answerability weights on dev")
     parser.add_argument(
         "--sweep", default="", help='settings to sweep, ";"-separated: "answerability_min=0.4,0.5"'
@@ -227,7 +233,8 @@ def main() -> int:
 
     configure_logging()
     base = load_config(args.config)
-    sets = collect(args.data_dir, base, args.refresh)
+    only = [x for x in args.sets.split(",") if x]
+    sets = collect(args.data_dir, base, args.refresh, only)
     if args.fit:
         from knowledge.answer.answerability import FEATURES
 

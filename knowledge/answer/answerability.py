@@ -142,13 +142,23 @@ class Signals:
     missing_named: int  # named things of the question the primary topic never mentions
     margin: float  # primary topic's relevance minus the best other topic's
     cross: bool  # the primary passage is in another language than the question
+    missing: float = 0.0  # share of the counted terms the primary topic lacks (unweighted)
+    unseen: float = 0.0  # share of the counted terms no retrieved passage contains
 
     def features(self, top: float) -> tuple[float, ...]:
         """The model's inputs, in the order of `answerability_*` weights in answering.yml."""
-        return (1.0, top, self.coverage, min(self.missing_named, 2) / 2, self.margin)
+        return (
+            1.0,
+            top,
+            self.coverage,
+            min(self.missing_named, 2) / 2,
+            self.margin,
+            self.missing,
+            self.unseen,
+        )
 
 
-FEATURES = ("bias", "top", "coverage", "missing_named", "margin")
+FEATURES = ("bias", "top", "coverage", "missing_named", "margin", "missing", "unseen")
 
 
 def signals(
@@ -171,17 +181,20 @@ def signals(
     vocabs = [_vocab(_text(h)) for h in pool]
     cross = primary.chunk.language != language
     total = covered = 0.0
-    missing_named = 0
+    missing_named = counted = missing = unseen = 0
     for term in terms:
         if cross and not term.named:
             continue  # words do not match across languages; named things do
         df = sum(_contains(term, v) for v in vocabs)
+        counted += 1
+        unseen += df == 0
         weight = math.log((len(vocabs) + 1) / (df + 0.5)) + (1.0 if term.named else 0.0)
         total += weight
         if _contains(term, vocab_primary):
             covered += weight
-        elif term.named:
-            missing_named += 1
+            continue
+        missing += 1
+        missing_named += term.named
     others = [
         relevance.get(h.chunk.id, h.score)
         for h in hits
@@ -193,6 +206,8 @@ def signals(
         missing_named=missing_named,
         margin=margin,
         cross=cross,
+        missing=missing / counted if counted else 0.0,
+        unseen=unseen / counted if counted else 0.0,
     )
 
 
