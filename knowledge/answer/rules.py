@@ -11,23 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from knowledge.answer.config import AnswerConfig
 from knowledge.answer.evidence import Evidence, same_topic, topic_of
-from knowledge.types import Decision, SearchHit
-
-Reason = Literal[
-    "visitor_asked_for_human",
-    "unresolved_reference",
-    "too_little_to_go_on",
-    "still_unclear",
-    "no_relevant_content",
-    "ambiguous_topics",
-    "not_covered",
-    "clarification_failed",
-    "grounded",
-]
+from knowledge.types import Decision, Reason, SearchHit
 
 
 @dataclass(frozen=True)
