@@ -1,0 +1,90 @@
+"""`customer-agent report` over fixture trackers in Rasa's SQL schema: the expected counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge.cli import main
+from tests.knowledge.operations.trackers import (
+    HOUR,
+    answered,
+    bot,
+    handoff,
+    slot,
+    user,
+    write_tracker,
+)
+
+NOW = 1_700_000_000.0
+T0 = NOW - 6 * 24 * HOUR  # six days ago: every 72 h window has passed
+
+
+@pytest.fixture
+def tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "tracker.db"
+    write_tracker(db, "web-1", [*answered(T0), slot(T0 + 9, "feedback", "up")])  # confirmed
+    write_tracker(db, "web-2", answered(T0 + HOUR, url="https://shop.example/returns"))  # assumed
+    write_tracker(db, "web-3", [user(T0, "hi"), bot(T0 + 1, "Hello!", "smalltalk")])
+    write_tracker(db, "wa-1", handoff(T0, "Do you sell gift cards?", "no_answer", "whatsapp"))
+    write_tracker(
+        db,
+        "wa-2",
+        [user(T0, "How do I cancel?", "whatsapp"), bot(T0 + 2, "Order or Flex?", "clarify")],
+    )  # abandoned
+    write_tracker(  # email reopened after 48 h: one conversation, billed once
+        db, "mail-1", answered(T0, channel="email") + answered(T0 + 48 * HOUR, channel="email")
+    )
+    write_tracker(db, "old", answered(NOW - 40 * 24 * HOUR))  # before the period
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_STORE", "sqlite")
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_DB", str(db))
+    return db
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["report", "--json", "--no-gaps", "--now", str(NOW), *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_report_counts(tracker: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_json(capsys, "--since", "7d")
+    assert r["conversations"] == 6
+    assert r["by_channel"] == {"webchat": 3, "whatsapp": 2, "email": 1}
+    assert r["involvement"] == round(3 / 6, 4)
+    assert r["resolution"] == {"confirmed": 1, "assumed": 2, "unresolved": 0, "pending": 0}
+    assert r["automation_rate"] == 0.5
+    assert r["handoff_reasons"] == {"no_answer": 1}
+    assert r["clarification_rate"] == round(1 / 6, 4)
+    assert r["abandonment_rate"] == round(1 / 6, 4)
+    assert r["billable"]["per_conversation"] == 3 and r["email_reopened"] == 1
+    assert r["funnel"] == {"new": 6, "involved": 5, "answered": 3, "resolved": 3}
+    assert r["latency_ms"]["p50"] == 1500.0
+    assert {"source": "https://shop.example/returns", "citations": 1} in r["top_sources"]
+    assert "involvement" in r["definitions"]
+
+
+def test_channel_filter_and_billing_unit(tracker: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    r = run_json(capsys, "--channel", "whatsapp", "--billing-unit", "per_resolution")
+    assert r["conversations"] == 2 and r["billable"]["charged_units"] == 0
+
+
+def test_text_report_prints_definitions(tracker: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["report", "--no-gaps", "--now", str(NOW)]) == 0
+    out = capsys.readouterr().out
+    assert "automation rate:" in out and "definitions:" in out
+
+
+def test_html_report_is_self_contained(tracker: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "report.html"
+    assert main(["report", "--no-gaps", "--now", str(NOW), "--html", str(page)]) == 0
+    html = page.read_text()
+    assert "Plotly.newPlot" in html and '<script src="http' not in html
+    assert "Conversations per day" in html
+
+
+def test_missing_tracker_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_DB", str(tmp_path / "none.db"))
+    assert main(["report"]) == 1
+    assert "no tracker store" in capsys.readouterr().err
