@@ -59,7 +59,7 @@ def test_report_counts(tracker: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert r["clarification_rate"] == round(1 / 6, 4)
     assert r["abandonment_rate"] == round(1 / 6, 4)
     assert r["billable"]["per_conversation"] == 3 and r["email_reopened"] == 1
-    assert r["funnel"] == {"new": 6, "involved": 5, "answered": 3, "resolved": 3}
+    assert r["funnel"] == {"new": 6, "involved": 6, "answered": 3, "resolved": 3}
     assert r["latency_ms"]["p50"] == 1500.0
     assert {"source": "https://shop.example/returns", "citations": 1} in r["top_sources"]
     assert "involvement" in r["definitions"]
