@@ -54,9 +54,16 @@ def _figures(r: Report) -> list[Any]:
     layout = {"margin": {"l": 40, "r": 10, "t": 40, "b": 40}, "height": 320}
     per_day = go.Figure(
         [
-            go.Bar(name="resolved", x=days, y=[d["resolved"] for d in r.daily]),
-            go.Bar(name="handed off", x=days, y=[d["handed_off"] for d in r.daily]),
-            go.Bar(name="other", x=days, y=[d["other"] for d in r.daily]),
+            go.Bar(
+                name="resolved", marker_color="#2ca02c", x=days, y=[d["resolved"] for d in r.daily]
+            ),
+            go.Bar(
+                name="handed off",
+                marker_color="#ff7f0e",
+                x=days,
+                y=[d["handed_off"] for d in r.daily],
+            ),
+            go.Bar(name="other", marker_color="#9aa5b1", x=days, y=[d["other"] for d in r.daily]),
         ],
         layout={**layout, "barmode": "stack", "title": "Conversations per day"},
     )
@@ -74,6 +81,7 @@ def _figures(r: Report) -> list[Any]:
             ),
             go.Bar(
                 name="feedback +",
+                marker_color="#2ca02c",
                 x=days,
                 y=[d["feedback_positive"] for d in r.daily],
                 yaxis="y2",
@@ -81,6 +89,7 @@ def _figures(r: Report) -> list[Any]:
             ),
             go.Bar(
                 name="feedback -",
+                marker_color="#d62728",
                 x=days,
                 y=[d["feedback_negative"] for d in r.daily],
                 yaxis="y2",
