@@ -300,7 +300,8 @@ def report(rows: list[Item]) -> dict[str, Any]:
                 continue
             cell = {c: summarise([r for r in part if r["corpus"] == c]) for c in CORPORA}
             cell = {c: s for c, s in cell.items() if s["n_removed"] + s["n_kept"]}
-            cell["help"] = summarise([r for r in part if r["corpus"] in HELP])
+            if any(r["corpus"] in HELP for r in part):
+                cell["help"] = summarise([r for r in part if r["corpus"] in HELP])
             cell["all"] = summarise(part)
             out.setdefault(setting, {})[split] = cell
     return out
