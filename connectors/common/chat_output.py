@@ -122,7 +122,7 @@ class ChatOutput(OutputChannel, Generic[ConfigT]):
         """A person's message (from the Slack handoff), signed with their name."""
         bot = BotMessage.from_rasa({"text": message.signed_text(), "custom": message.custom()})
         return await self.deliver(
-            recipient_id, self.render(bot), language=message.language, human=True
+            recipient_id, self.render(bot), language=message.language, human=True, hand_off=False
         )
 
     async def deliver(
@@ -133,6 +133,7 @@ class ChatOutput(OutputChannel, Generic[ConfigT]):
         options: list[Option] | None = None,
         language: str | None = None,
         human: bool = False,
+        hand_off: bool = True,
     ) -> DeliveryResult:
         """Send `body` to `recipient_id` (split to `max_chars`); never raises.
 
@@ -140,13 +141,15 @@ class ChatOutput(OutputChannel, Generic[ConfigT]):
         nothing more is sent: the text goes to `window_closed_handlers` and the result says so.
         Other platform errors are logged with the conversation id, so one failed message does
         not abort the rest of the turn. `human`: a person wrote it (the platform may allow
-        more)."""
+        more). `hand_off=False` (a push from the Slack handoff): the handlers are not called,
+        the caller gets the error and posts it into the thread (a handler would report a
+        person's message as the assistant's unsent reply)."""
         parts = split_text(body, self.max_chars)
         if not parts:
             return DeliveryResult.failure(f"{self.channel}: empty message")
         routing = await self.routing(recipient_id, human)
         if routing is None:
-            return await self._window_closed(recipient_id, body)
+            return await self._window_closed(recipient_id, body, hand_off)
         if language:
             await self.senders.set_language(self.channel, recipient_id, language)
         if options:
@@ -157,7 +160,7 @@ class ChatOutput(OutputChannel, Generic[ConfigT]):
                 await self.post(recipient_id, part, routing, options if last else None)
             except OutboundError as exc:
                 if self.is_window_error(exc):
-                    return await self._window_closed(recipient_id, body)
+                    return await self._window_closed(recipient_id, body, hand_off)
                 logger.error(
                     "%s send failed conversation_id=%s status=%s error=%s",
                     self.channel,
@@ -168,8 +171,9 @@ class ChatOutput(OutputChannel, Generic[ConfigT]):
                 return DeliveryResult.failure(f"{self.channel}: {exc}")
         return DeliveryResult.success()
 
-    async def _window_closed(self, recipient_id: str, body: str) -> DeliveryResult:
-        await window_closed(self.channel, recipient_id, body, self.window_closed_handlers)
+    async def _window_closed(self, recipient_id: str, body: str, hand_off: bool) -> DeliveryResult:
+        if hand_off:
+            await window_closed(self.channel, recipient_id, body, self.window_closed_handlers)
         return DeliveryResult.failure(f"{self.channel}: {self.window_error}")
 
     def last_inbound_age(self, last_inbound: float | None) -> float | None:
