@@ -1,5 +1,3 @@
-import json
-
 from knowledge.cli import main
 from knowledge.insights.store import InsightsStore
 
@@ -80,9 +78,9 @@ def test_cli_gaps_and_report(tmp_path, monkeypatch, capsys):
             confidence=0.1,
             question="Do you sell gift cards?",
         )
-        assert main(["gaps"]) == 0
-        assert "add content about: sell gift cards" in capsys.readouterr().out
-        assert main(["report", "--json"]) == 0
-        assert json.loads(capsys.readouterr().out)["decisions"] == {"handoff": 1}
+        # the recorded decision reaches `gaps` (the report itself reads the tracker store:
+        # tests/knowledge/operations/test_report.py)
+        assert main(["gaps", "--no-search"]) == 0
+        assert "gift cards" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
