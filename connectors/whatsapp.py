@@ -17,8 +17,9 @@ MessageSid is processed once (platform retries are acknowledged and dropped). Re
 through `POST {api_base}/2010-04-01/Accounts/{sid}/Messages.json`, split at sentence boundaries
 into WhatsApp's 1600-character limit, with sources as plain links and buttons as numbered
 options. Free-form replies are only sent within 24 h of the visitor's last message (WhatsApp's
-customer-service window); outside it the message is logged and handed to the
-`window_closed_handlers` instead, and a push (`deliver_to_visitor`) gets the error back.
+customer-service window); outside it a bot reply is logged and handed to the
+`window_closed_handlers` instead, while a person's push (`deliver_to_visitor`) only gets the
+error back (the Slack handoff posts it into the thread).
 """
 
 from __future__ import annotations
