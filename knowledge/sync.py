@@ -14,22 +14,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from knowledge.ingest.chunking import chunk_document
-from knowledge.ingest.crawl import Crawler, CrawlError, KnownPage, normalize_url
-from knowledge.ingest.documents import Document
-from knowledge.ingest.fetch import Fetcher, FetchError, FetchResult
-from knowledge.ingest.loaders import (
-    ExtractionError,
-    document_from_bytes,
-    iter_files,
-    kind_for_response,
-    load_file,
-)
+from knowledge.ingest.fetch import Fetcher
+from knowledge.ingest.loaders import iter_files
 from knowledge.ingest.screening import SCREENING_VERSION, own_domains, screen_chunks
 from knowledge.settings import Settings, get_settings
 from knowledge.sources.registry import (
@@ -40,7 +32,11 @@ from knowledge.sources.registry import (
     get_registry,
     now_iso,
 )
+from knowledge.sync_items import _crawl_items, _file_items, _Item, _SourceFailed, _url_items
+from knowledge.sync_report import SourceReport, SyncReport
 from knowledge.types import Chunk
+
+__all__ = ["SourceReport", "Store", "SyncEngine", "SyncReport", "sync_sources"]
 
 log = logging.getLogger(__name__)
 
@@ -55,188 +51,6 @@ class Store(Protocol):
     def delete(self, source: str, doc_ids: Iterable[str] | None = None) -> int: ...
 
     def count(self, source: str | None = None) -> int: ...
-
-
-@dataclass
-class SourceReport:
-    name: str
-    seen: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    chunks_upserted: int = 0
-    flagged: int = 0  # passages held back at this sync (see `sources audit`)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason)
-    fatal: str | None = None  # the source itself failed; its index was left as it was
-    seconds: float = 0.0
-
-    def line(self) -> str:
-        if self.fatal:
-            return f"{self.name}: FAILED ({self.fatal}); index left unchanged"
-        return (
-            f"{self.name}: {self.seen} documents: {self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.removed} removed, {len(self.errors)} errors; "
-            f"{self.chunks_upserted} chunks embedded ({self.seconds:.1f} s)"
-            + (
-                f"; {self.flagged} passages held back from answers"
-                " (review: customer-agent sources audit)"
-                if self.flagged
-                else ""
-            )
-        )
-
-
-@dataclass
-class SyncReport:
-    sources: list[SourceReport] = field(default_factory=list)
-
-    @property
-    def chunks_upserted(self) -> int:
-        return sum(s.chunks_upserted for s in self.sources)
-
-    @property
-    def ok(self) -> bool:
-        return not any(s.fatal for s in self.sources)
-
-    def summary(self) -> str:
-        lines = [s.line() for s in self.sources] or ["no sources registered"]
-        for s in self.sources:
-            lines += [f"  error {doc_id}: {reason}" for doc_id, reason in s.errors[:20]]
-            if len(s.errors) > 20:
-                lines.append(f"  ... {len(s.errors) - 20} more errors (see `sources list`)")
-        return "\n".join(lines)
-
-
-@dataclass
-class _Item:
-    """One document as seen now: a fresh Document, an unchanged marker, or an error."""
-
-    doc_id: str
-    doc: Document | None = None
-    unchanged: bool = False
-    error: str | None = None
-    gone: bool = False  # 404/410: the document no longer exists
-    fingerprint: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    links: tuple[str, ...] = ()
-
-
-class _SourceFailed(Exception):
-    pass
-
-
-def _fingerprint(path: Path) -> str:
-    st = path.stat()
-    return f"{st.st_mtime_ns}:{st.st_size}"
-
-
-def _file_items(source: Source, known: dict[str, DocRecord]) -> Iterator[_Item]:
-    root = Path(source.location)
-    if not root.exists():
-        raise _SourceFailed(f"{root} does not exist")
-    base = root.parent if root.is_file() else root
-    for path in iter_files(root):
-        doc_id = path.relative_to(base).as_posix()
-        try:
-            fp = _fingerprint(path)
-            prev = known.get(doc_id)
-            if prev and prev.indexed and not prev.error and prev.fingerprint == fp:
-                yield _Item(doc_id, unchanged=True, fingerprint=fp)
-                continue
-            yield _Item(
-                doc_id, doc=load_file(path, source=source.name, doc_id=doc_id), fingerprint=fp
-            )
-        except (ExtractionError, OSError) as exc:
-            yield _Item(doc_id, error=str(exc))
-
-
-def _from_response(source: Source, doc_id: str, res: FetchResult) -> _Item:
-    kind = kind_for_response(res.content_type, res.final_url)
-    if kind is None:
-        return _Item(doc_id, error=f"unsupported content type {res.content_type or 'unknown'}")
-    fallback = res.final_url.rstrip("/").rsplit("/", 1)[-1] or res.final_url
-    try:
-        doc = document_from_bytes(
-            res.content,
-            kind,
-            source=source.name,
-            doc_id=doc_id,
-            url=doc_id,
-            fallback_title=fallback,
-        )
-    except ExtractionError as exc:
-        return _Item(doc_id, error=str(exc), etag=res.etag, last_modified=res.last_modified)
-    return _Item(doc_id, doc=doc, etag=res.etag, last_modified=res.last_modified)
-
-
-def _url_items(source: Source, known: dict[str, DocRecord], fetcher: Fetcher) -> Iterator[_Item]:
-    doc_id = normalize_url(source.location)
-    prev = known.get(doc_id)
-    usable = prev is not None and prev.indexed and not prev.error
-    try:
-        res = fetcher.get(
-            doc_id,
-            etag=prev.etag if usable and prev else None,
-            last_modified=prev.last_modified if usable and prev else None,
-        )
-    except FetchError as exc:
-        if not exc.gone:
-            raise _SourceFailed(str(exc)) from exc
-        yield _Item(doc_id, error=str(exc), gone=True)
-        return
-    if res.not_modified:
-        yield _Item(doc_id, unchanged=True, etag=res.etag, last_modified=res.last_modified)
-    else:
-        yield _from_response(source, doc_id, res)
-
-
-def _crawl_items(
-    source: Source, known: dict[str, DocRecord], fetcher: Fetcher, bar: object | None
-) -> Iterator[_Item]:
-    validators = {
-        doc_id: KnownPage(
-            etag=r.etag if r.indexed and not r.error else None,
-            last_modified=r.last_modified if r.indexed and not r.error else None,
-            links=r.links,
-        )
-        for doc_id, r in known.items()
-    }
-    crawler = Crawler(fetcher, max_pages=source.max_pages, max_depth=source.max_depth)
-    tick = getattr(bar, "update", None)
-    try:
-        result = crawler.crawl(
-            source.location, known=validators, on_page=(lambda _p: tick(1)) if tick else None
-        )
-    except CrawlError as exc:
-        raise _SourceFailed(str(exc)) from exc
-    if not result.pages:
-        raise _SourceFailed("no page of the site could be crawled (robots.txt or scope)")
-    start = result.pages[0]
-    if start.depth == 0 and start.error is not None:
-        # Without the start page most of the site would look removed: keep the index instead.
-        raise _SourceFailed(f"start page failed ({start.error.reason})")
-    for page in result.pages:
-        res = page.result
-        if res and not res.not_modified and not kind_for_response(res.content_type, res.final_url):
-            continue  # not a document (feed, image, archive): not ours to index
-        if page.noindex:
-            continue  # the site asked search engines (us included) not to index it
-        if page.error is not None:
-            yield _Item(page.url, error=str(page.error), gone=page.error.gone)
-        elif page.result is not None and page.result.not_modified:
-            yield _Item(
-                page.url,
-                unchanged=True,
-                etag=page.result.etag,
-                last_modified=page.result.last_modified,
-                links=page.links,
-            )
-        elif page.result is not None:
-            item = _from_response(source, page.url, page.result)
-            item.links = page.links
-            yield item
 
 
 class SyncEngine:
