@@ -17,6 +17,8 @@ COMMAND_MODULES = (
     "knowledge.cli.ask",  # ask
     "knowledge.cli.insights",  # gaps, report
     "knowledge.cli.consume_events",  # consume-events (RabbitMQ -> PostgreSQL analytics)
+    "knowledge.cli.setup",  # init, check
+    "knowledge.cli.batch_test",  # test CASES.yml
 )
 
 
