@@ -144,6 +144,11 @@ class Signals:
     cross: bool  # the primary passage is in another language than the question
     missing: float = 0.0  # share of the counted terms the primary topic lacks (unweighted)
     unseen: float = 0.0  # share of the counted terms no retrieved passage contains
+    title_coverage: float = 1.0  # weighted share of the counted terms in the topic's title and
+    # section headings: a help page is named after what it answers
+    spread: float = 0.0  # primary relevance minus the mean of all other retrieved passages'
+    cognates: float = 1.0  # share of all key terms (words too) matched on a 4-letter prefix:
+    # across languages, shared words ("batterij"/"battery", "netwerk"/"network") still match
 
     def features(self, top: float) -> tuple[float, ...]:
         """The model's inputs, in the order of `answerability_*` weights in answering.yml."""
@@ -155,10 +160,32 @@ class Signals:
             self.margin,
             self.missing,
             self.unseen,
+            self.title_coverage,
+            self.spread,
+            self.cognates,
         )
 
 
-FEATURES = ("bias", "top", "coverage", "missing_named", "margin", "missing", "unseen")
+FEATURES = (
+    "bias",
+    "top",
+    "coverage",
+    "missing_named",
+    "margin",
+    "missing",
+    "unseen",
+    "title_coverage",
+    "spread",
+    "cognates",
+)
+
+
+def _topic(hit: SearchHit) -> str:
+    return hit.chunk.title.strip().lower() or hit.chunk.doc_id
+
+
+def _prefixes(text: str) -> frozenset[str]:
+    return frozenset(w[:4] for w in words(text) if len(w) >= 4)
 
 
 def signals(
@@ -174,13 +201,16 @@ def signals(
     inverse document frequency among the retrieved passages (log((n + 1) / (df + 0.5)), always
     positive) plus 1 for a named thing, so a specific term the passage lacks costs most.
     """
-    key = primary.chunk.title.strip().lower() or primary.chunk.doc_id
-    mine = [h for h in hits if (h.chunk.title.strip().lower() or h.chunk.doc_id) == key]
+    key = _topic(primary)
+    mine = [h for h in hits if _topic(h) == key]
     vocab_primary = _vocab(" ".join(_text(h) for h in mine))
+    vocab_title = _vocab(
+        " ".join(f"{h.chunk.title} {' '.join(h.chunk.heading_path)}" for h in mine)
+    )
     pool = [h for h in hits if h.chunk.language == primary.chunk.language] or list(hits)
     vocabs = [_vocab(_text(h)) for h in pool]
     cross = primary.chunk.language != language
-    total = covered = 0.0
+    total = covered = titled = 0.0
     missing_named = counted = missing = unseen = 0
     for term in terms:
         if cross and not term.named:
@@ -190,24 +220,28 @@ def signals(
         unseen += df == 0
         weight = math.log((len(vocabs) + 1) / (df + 0.5)) + (1.0 if term.named else 0.0)
         total += weight
+        titled += weight * _contains(term, vocab_title)
         if _contains(term, vocab_primary):
             covered += weight
             continue
         missing += 1
         missing_named += term.named
-    others = [
-        relevance.get(h.chunk.id, h.score)
-        for h in hits
-        if (h.chunk.title.strip().lower() or h.chunk.doc_id) != key
-    ]
-    margin = relevance.get(primary.chunk.id, primary.score) - max(others, default=0.0)
+    prefixes = _prefixes(" ".join(_text(h) for h in mine))
+    worded = [t for t in terms if len(t.word) >= 4]
+    cognates = sum(t.word[:4] in prefixes for t in worded) / len(worded) if worded else 1.0
+    others = [relevance.get(h.chunk.id, h.score) for h in hits if _topic(h) != key]
+    mine_score = relevance.get(primary.chunk.id, primary.score)
+    rest = [relevance.get(h.chunk.id, h.score) for h in hits if h is not primary]
     return Signals(
         coverage=covered / total if total else 1.0,
         missing_named=missing_named,
-        margin=margin,
+        margin=mine_score - max(others, default=0.0),
         cross=cross,
         missing=missing / counted if counted else 0.0,
         unseen=unseen / counted if counted else 0.0,
+        title_coverage=titled / total if total else 1.0,
+        spread=mine_score - sum(rest) / len(rest) if rest else 0.0,
+        cognates=cognates,
     )
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.answer.answerability import FEATURES
+
 
 @dataclass(frozen=True)
 class AnswerConfig:
@@ -58,7 +60,13 @@ class AnswerConfig:
             data = {**data, "fallback_languages": tuple(str(x) for x in langs)}
         for name in ("answerability_same", "answerability_cross"):
             if name in data:
-                data = {**data, name: tuple(float(x) for x in data[name] or ())}
+                weights = tuple(float(x) for x in data[name] or ())
+                if weights and len(weights) != len(FEATURES):
+                    raise ValueError(
+                        f"answering: {name} needs {len(FEATURES)} weights ({', '.join(FEATURES)}),"
+                        f" got {len(weights)}: refit with benchmarks/tune_answering.py --fit"
+                    )
+                data = {**data, name: weights}
         config = cls(**data)
         if config.evidence not in ("fused", "vector"):
             raise ValueError("answering: evidence must be 'fused' or 'vector'")
