@@ -215,6 +215,16 @@ def fit_logistic(x: Any, y: Any, l2: float = 1.0, iterations: int = 50) -> list[
     return [round(float(v), 3) for v in w]
 
 
+def auc(scores: Any, y: Any) -> float:
+    """Area under the ROC curve: the chance an answerable row outscores an unanswerable one."""
+    pos = [s for s, t in zip(scores, y, strict=True) if t == 1]
+    neg = [s for s, t in zip(scores, y, strict=True) if t == 0]
+    if not pos or not neg:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return float(wins / (len(pos) * len(neg)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "eval")
@@ -236,6 +246,8 @@ def main() -> int:
     only = [x for x in args.sets.split(",") if x]
     sets = collect(args.data_dir, base, args.refresh, only)
     if args.fit:
+        import numpy as np
+
         from knowledge.answer.answerability import FEATURES
 
         for cross, (x, y) in features(sets, base, "dev").items():
@@ -245,6 +257,9 @@ def main() -> int:
             key = "answerability_cross" if cross else "answerability_same"
             note = f"{', '.join(FEATURES)}; dev n={len(y)}, {int(y.sum())} answerable"
             print(f"{key}: {weights}  # {note}")
+            aucs = ", ".join(f"{n} {auc(x[:, i], y):.2f}" for i, n in enumerate(FEATURES) if i)
+            print(f"  # dev AUC per feature (0.5 = no separation): {aucs}")
+            print(f"  # dev AUC of the fitted score: {auc(x @ np.array(weights), y):.3f}")
         return 0
     run: Callable[[Any], dict[str, dict[str, list[bool]]]] = lambda c: evaluate(sets, c)  # noqa: E731
     if not args.sweep:

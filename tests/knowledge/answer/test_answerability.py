@@ -111,3 +111,27 @@ def test_the_unanswerable_rule_hands_off_a_passage_that_lacks_what_was_asked(con
     unweighted = replace(weighted, answerability_same=())
     v = decide(QUESTION, [RESOLUTION, WALLPAPER], language="en", config=unweighted)
     assert v.kind == "answer"
+
+
+def test_title_coverage_counts_only_the_topic_title_and_headings():
+    body_only = make_hit(
+        "Displays", "The brightness slider in the system menu changes the screen.", 0.85
+    )
+    named = _signals([BRIGHTNESS, RESOLUTION], BRIGHTNESS)
+    unnamed = _signals([body_only, RESOLUTION], body_only)
+    assert named.title_coverage == 1.0
+    assert unnamed.coverage == 1.0 and unnamed.title_coverage < 0.5
+
+
+def test_spread_is_the_primary_score_over_the_mean_of_the_rest():
+    s = _signals([BRIGHTNESS, RESOLUTION, WALLPAPER], BRIGHTNESS)
+    assert round(s.spread, 3) == round(0.9 - (0.86 + 0.8) / 2, 3)
+
+
+def test_cognates_match_shared_words_across_languages():
+    battery = make_hit("Battery warranty", "The battery is covered for two years.", 0.7)
+    s = _signals(
+        [battery], battery, question="Hoe lang is de garantie op de batterij?", language="nl"
+    )
+    assert s.cross and s.cognates == 0.5  # "batterij" matches "battery", "garantie" nothing
+    assert s.coverage == 1.0  # no named things: the word coverage says nothing across languages
