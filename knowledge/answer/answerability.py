@@ -149,6 +149,8 @@ class Signals:
     spread: float = 0.0  # primary relevance minus the mean of all other retrieved passages'
     cognates: float = 1.0  # share of all key terms (words too) matched on a 4-letter prefix:
     # across languages, shared words ("batterij"/"battery", "netwerk"/"network") still match
+    keyword: float = 1.0  # the primary passage's keyword score relative to the query's best
+    # keyword match (1.0 = the keyword side ranks it first too; 0 across languages)
 
     def features(self, top: float) -> tuple[float, ...]:
         """The model's inputs, in the order of `answerability_*` weights in answering.yml."""
@@ -163,6 +165,7 @@ class Signals:
             self.title_coverage,
             self.spread,
             self.cognates,
+            self.keyword,
         )
 
 
@@ -177,6 +180,7 @@ FEATURES = (
     "title_coverage",
     "spread",
     "cognates",
+    "keyword",
 )
 
 
@@ -242,6 +246,7 @@ def signals(
         title_coverage=titled / total if total else 1.0,
         spread=mine_score - sum(rest) / len(rest) if rest else 0.0,
         cognates=cognates,
+        keyword=primary.keyword_score or 0.0,
     )
 
 

@@ -89,7 +89,7 @@ def test_the_margin_is_against_the_best_other_topic():
 
 
 def test_score_is_a_probability_rising_with_its_features():
-    w = (-2.0, 1.0, 3.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    w = (-2.0, 1.0, 3.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     low = an.score(w, _signals([RESOLUTION, WALLPAPER], RESOLUTION).features(0.86))
     high = an.score(w, _signals([BRIGHTNESS, RESOLUTION], BRIGHTNESS).features(0.9))
     assert 0.0 < low < high < 1.0
@@ -98,7 +98,7 @@ def test_score_is_a_probability_rising_with_its_features():
 def test_the_unanswerable_rule_hands_off_a_passage_that_lacks_what_was_asked(config):
     weighted = replace(
         config,
-        answerability_same=(-2.0, 1.0, 3.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        answerability_same=(-2.0, 1.0, 3.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
         answerability_min=0.5,
         low_coverage_score=1.01,
         min_coverage=0.0,
