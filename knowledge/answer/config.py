@@ -36,6 +36,7 @@ class AnswerConfig:
     answerability_same: tuple[float, ...] = ()
     answerability_cross: tuple[float, ...] = ()
     answerability_min: float = 0.5  # below this probability the passage does not answer
+    answerability_cross_min: float = 0.5  # the same for a passage in another language
     translation_min_score: float = 0.75  # a passage and its translation score above this
     # (knowledge/answer/fallback.py)
     max_options: int = 3

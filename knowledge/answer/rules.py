@@ -144,9 +144,12 @@ def not_covered(ev: Evidence, config: AnswerConfig) -> Verdict | None:
 
 def unanswerable(ev: Evidence, config: AnswerConfig) -> Verdict | None:
     """The primary topic is relevant but lacks what was asked: its answerability (specific and
-    named terms, margin; see answerability.py) is below `answerability_min`. A handoff, or one
+    named terms, margin; see answerability.py) is below `answerability_min` (a passage in another
+    language: `answerability_cross_min`, its own calibration). A handoff, or one
     more question after a follow-up."""
-    if ev.answerability is None or ev.answerability >= config.answerability_min:
+    cross = ev.signals is not None and ev.signals.cross
+    limit = config.answerability_cross_min if cross else config.answerability_min
+    if ev.answerability is None or ev.answerability >= limit:
         return None
     if ev.clarifications > 0:
         return _clarify(ev, "still_unclear")

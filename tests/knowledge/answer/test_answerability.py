@@ -135,3 +135,14 @@ def test_cognates_match_shared_words_across_languages():
     )
     assert s.cross and s.cognates == 0.5  # "batterij" matches "battery", "garantie" nothing
     assert s.coverage == 1.0  # no named things: the word coverage says nothing across languages
+
+
+def test_a_passage_in_another_language_has_its_own_threshold(config):
+    english = make_hit("Battery warranty", "The battery is covered for two years.", 0.7)
+    weights = (0.0,) * len(an.FEATURES)  # a probability of exactly 0.5 for every passage
+    base = replace(config, answerability_cross=weights, low_coverage_score=1.01, min_coverage=0.0)
+    question = "Hoe lang is de garantie op de batterij?"
+    strict = replace(base, answerability_cross_min=0.6, answerability_min=0.4)
+    assert decide(question, [english], language="nl", config=strict).rule == "unanswerable"
+    lenient = replace(base, answerability_cross_min=0.4, answerability_min=0.6)
+    assert decide(question, [english], language="nl", config=lenient).kind == "answer"
