@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,3 +113,110 @@ def read_events(source: TrackerSource, *, since: float = 0.0) -> Iterator[Tracke
         cur.execute(query.replace("?", "%s"), (*TYPES, since))
         for row in cur:
             yield _row(*row)
+
+
+# Visitor feedback (docs/architecture.md "Feedback"): the widget, a Messenger quick reply or the
+# WhatsApp connector send the intent shortcut `/feedback{"helpful":"up","answer_id":"<id>"}`, so
+# the tracker holds a `user` event whose parse_data has intent `feedback` and the entities
+# `helpful` (up | down) and `answer_id` (absent on WhatsApp: the last AI answer is meant).
+FEEDBACK_INTENT = "feedback"
+_HELPFUL = {"up": True, "down": False}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One visitor's verdict on one AI answer, with what the answer was about."""
+
+    ts: float
+    helpful: bool
+    answer_id: str  # the answer it refers to ("" when no answer preceded it)
+    question: str  # the visitor's (masked) question the answer replied to
+    sources: tuple[str, ...]  # the answer's cited URLs (or titles)
+    language: str
+    channel: str
+    sender_id: str = ""
+
+
+def feedback_vote(event: TrackerEvent) -> tuple[bool, str] | None:
+    """(helpful, answer_id) when `event` is a visitor's feedback message, else None."""
+    if event.type_name != "user":
+        return None
+    parse = event.data.get("parse_data") or {}
+    if ((parse.get("intent") or {}).get("name")) != FEEDBACK_INTENT:
+        return None
+    values = {
+        str(e.get("entity")): e.get("value")
+        for e in parse.get("entities") or []
+        if isinstance(e, dict)
+    }
+    helpful = _HELPFUL.get(str(values.get("helpful") or "").strip().lower())
+    if helpful is None:
+        return None
+    return helpful, str(values.get("answer_id") or "")
+
+
+def _label(source: Any) -> str:
+    if isinstance(source, dict):
+        return str(source.get("url") or source.get("title") or "")
+    return str(source or "")
+
+
+def feedback_of(events: Iterable[TrackerEvent]) -> list[Feedback]:
+    """One sender's feedback (events oldest first), each tied to the answer it names.
+
+    The question of an answer is the visitor's message before it; after a clarification, the
+    question that was clarified plus the reply (as the answer chain reads it)."""
+    answers: dict[str, tuple[str, tuple[str, ...], str]] = {}
+    last_id = ""
+    out: list[Feedback] = []
+    channel = language = text = pending = ""
+    for event in events:
+        data = event.data
+        if event.type_name == "slot" and data.get("name") == "language" and data.get("value"):
+            language = str(data["value"])
+        elif event.type_name == "user":
+            channel = channel or str(data.get("input_channel") or "")
+            vote = feedback_vote(event)
+            if vote is None:
+                text = str(data.get("text") or "")
+                continue
+            helpful, answer_id = vote
+            answer_id = answer_id if answer_id in answers else last_id
+            question, sources, lang = answers.get(answer_id, ("", (), language))
+            out.append(
+                Feedback(
+                    event.timestamp,
+                    helpful,
+                    "" if answer_id.startswith("@") else answer_id,
+                    question,
+                    sources,
+                    lang,
+                    channel,
+                    event.sender_id,
+                )
+            )
+        elif event.type_name == "bot" and not (data.get("metadata") or {}).get("human"):
+            custom = (data.get("data") or {}).get("custom") or {}
+            if not isinstance(custom, dict):
+                continue
+            kind = custom.get("kind")
+            if kind == "clarify":
+                pending = pending or text
+            elif kind == "answer":
+                answer_id = str(custom.get("answer_id") or f"@{event.timestamp}")
+                question = f"{pending} {text}".strip() if pending else text
+                labels = tuple(filter(None, map(_label, custom.get("sources") or [])))
+                answers[answer_id] = (question, labels, str(custom.get("language") or language))
+                last_id, pending = answer_id, ""
+    return out
+
+
+def read_feedback(source: TrackerSource, *, since: float = 0.0) -> Iterator[Feedback]:
+    """Every conversation's feedback in the tracker store, at or after `since`."""
+    batch: list[TrackerEvent] = []
+    for event in read_events(source, since=since):
+        if batch and event.sender_id != batch[0].sender_id:
+            yield from feedback_of(batch)
+            batch = []
+        batch.append(event)
+    yield from feedback_of(batch)

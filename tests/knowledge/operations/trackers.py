@@ -54,7 +54,16 @@ def bot(
     language: str = "en",
     sources: list[dict[str, str]] | None = None,
     metadata: dict[str, Any] | None = None,
+    answer_id: str | None = None,
 ) -> dict[str, Any]:
+    custom: dict[str, Any] = {
+        "kind": kind,
+        "sources": sources or [],
+        "language": language,
+        "options": [],
+    }
+    if answer_id is not None:
+        custom["answer_id"] = answer_id
     return {
         "event": "bot",
         "timestamp": ts,
@@ -66,9 +75,25 @@ def bot(
             "buttons": None,
             "attachment": None,
             "image": None,
-            "custom": {"kind": kind, "sources": sources or [], "language": language, "options": []},
+            "custom": custom,
         },
     }
+
+
+def feedback(
+    ts: float, helpful: str, answer_id: str | None = None, channel: str = "webchat"
+) -> dict[str, Any]:
+    """The visitor's feedback message as Rasa's RegexMessageHandler parses the shortcut."""
+    values = {"helpful": helpful} | ({"answer_id": answer_id} if answer_id else {})
+    text = "/feedback" + json.dumps(values, separators=(",", ":"))
+    entities = [{"entity": k, "value": v, "start": 9, "end": len(text)} for k, v in values.items()]
+    event = user(ts, text, channel, intent="feedback")
+    event["parse_data"] = {
+        "intent": {"name": "feedback", "confidence": 1.0},
+        "entities": entities,
+        "text": text,
+    }
+    return event
 
 
 def person(ts: float, text: str) -> dict[str, Any]:
@@ -126,6 +151,7 @@ def answered(
     channel: str = "webchat",
     language: str = "en",
     url: str = "https://shop.example/delivery",
+    answer_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """A question answered with a cited source 1.5 s later."""
     return [
@@ -137,6 +163,7 @@ def answered(
             "answer",
             language=language,
             sources=[{"title": "Delivery", "url": url}],
+            answer_id=answer_id,
         ),
         action(t0 + 1.5, "action_answer_question"),
     ]
