@@ -239,7 +239,8 @@ class WhatsAppInput(ChatWebhookInput[TwilioConfig]):
             text = (form.first("Body") or "").strip()
             if not text and not has_media(form):
                 return ok  # nothing to answer (an empty message)
-            metadata = {"profile_name": form.first("ProfileName")}
+            # "to": which of our numbers it was sent to (channel assignment, profile `channels:`)
+            metadata = {"profile_name": form.first("ProfileName"), "to": form.first("To")}
             inbound = Inbound(sender, sid, text or None, "text", metadata)
             await self.accept(request.app, on_new_message, inbound)
             return ok

@@ -7,6 +7,10 @@ checks. An unknown key or a bad value is a `ProfileError` naming the file and th
 per mistake, raised when the profile is first read (at start-up), so a typo never turns into
 silently different behaviour. A missing file is the defaults.
 
+The `channels:` section assigns the agent to channels and accounts (`ChannelAssignment`): a
+channel or account it is not assigned to gets no AI answers (`connectors/common/assignment.py`
+routes those messages to people). Left out: every channel and account, as before.
+
 The `handoff:` section holds `mode` and `max_clarifications` (checked here: the one place the
 clarification limit is configured) and the Slack routing keys in `ROUTING_KEYS`, which are kept
 as given in `AgentProfile.handoff` and checked by `connectors/slack_handoff/config.py`.
@@ -19,11 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connectors.common.channel_assignment import ChannelAssignment, parse_channels
+
 ROLES = ("customer support", "marketing specialist", "sales representative")
 PERSONALITIES = ("friendly", "professional", "casual", "empathetic", "witty")
 HANDOFF_MODES = ("slack", "stay_assigned")
 TEXT_KEYS = ("name", "role", "personality", "brand_voice", "avatar_url", "company")
-KEYS = (*TEXT_KEYS, "sample_questions", "handoff")
+KEYS = (*TEXT_KEYS, "sample_questions", "channels", "handoff")
 ROUTING_KEYS = (
     "route",
     "channel",
@@ -59,6 +65,7 @@ class AgentProfile:
     handoff_mode: str = "stay_assigned"  # never promise a person unless the admin chose Slack
     max_clarifications: int = 2
     handoff: Mapping[str, Any] = field(default_factory=dict)  # the section as given (routing)
+    channels: ChannelAssignment = field(default_factory=ChannelAssignment)  # default: all
 
 
 def _text(data: Mapping[str, Any], key: str, problems: list[str]) -> str | None:
@@ -132,6 +139,7 @@ def parse_profile(data: Any, source: str = "agent profile") -> AgentProfile:
         problems.append(f"avatar_url: {avatar!r} must start with https://, http:// or /")
     samples = _samples(data.get("sample_questions"), problems)
     mode, limit, handoff = _handoff(data.get("handoff"), problems)
+    channels = parse_channels(data.get("channels"), problems)
     if problems:
         raise ProfileError(source, problems)
     return AgentProfile(
@@ -140,6 +148,7 @@ def parse_profile(data: Any, source: str = "agent profile") -> AgentProfile:
         handoff_mode=mode,
         max_clarifications=limit,
         handoff=handoff,
+        channels=channels,
     )
 
 

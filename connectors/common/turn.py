@@ -6,7 +6,10 @@ Every input channel (rest, webchat, whatsapp, messenger, email) hands its `UserM
 1. The text is masked (`connectors.common.masking.mask_secrets`: card numbers, IBANs,
    passwords) BEFORE Rasa sees it, so the tracker store, Slack threads and reports never hold
    the raw secret.
-2. Rasa handles the message (`on_new_message`), bounded by `timeout_s`.
+2. Rasa handles the message (`on_new_message`), bounded by `timeout_s`. On a channel or
+   account the profile does not assign the agent to (`channels:`), the conversation is paused
+   first so Rasa records the message without an AI answer, and it goes to people
+   (`connectors.common.unassigned`).
 3. If the bot said nothing and no person owns the conversation, the shared fallback reply
    (`connectors.replies.fallback_reply`) is sent through the same output channel.
 4. The after-turn hooks registered on the app (`register_after_turn`; the Slack handoff opens a
@@ -29,8 +32,11 @@ from typing import Any, Protocol, runtime_checkable
 
 from rasa.core.channels.channel import UserMessage
 
+from connectors.common.channel_assignment import accounts_of
 from connectors.common.masking import mask_secrets
+from connectors.common.unassigned import route_unassigned
 from connectors.replies import fallback_reply
+from connectors.settings import profile
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +126,10 @@ async def run_turn(
     sender_id = masked.sender_id
     channel = masked.input_channel or ""
     try:
-        await asyncio.wait_for(on_new_message(masked), timeout=timeout_s)
+        if assigned(channel, masked.metadata):
+            await asyncio.wait_for(on_new_message(masked), timeout=timeout_s)
+        else:
+            await route_unassigned(app, on_new_message, masked, timeout_s)
     except asyncio.TimeoutError:
         logger.error("message handling timed out channel=%s conversation_id=%s", channel, sender_id)
         if reraise:
@@ -157,6 +166,11 @@ async def run_turn(
     )
     await _run_hooks(turn)
     return replies
+
+
+def assigned(channel: str, metadata: Mapping[str, Any] | None) -> bool:
+    """Whether the profile's `channels:` lets the agent answer this message."""
+    return profile().channels.answers(channel, accounts_of(channel, metadata))
 
 
 async def _run_hooks(turn: Turn) -> None:

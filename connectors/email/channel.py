@@ -206,6 +206,7 @@ class EmailInput(InputChannel):
                     "from": mail.address,
                     "name": mail.name,
                     "subject": mask_secrets(mail.subject),
+                    "to": list(mail.to),  # our addresses it was sent to (profile `channels:`)
                 }
             }
             message = UserMessage(

@@ -89,3 +89,57 @@ def test_values_are_cleaned() -> None:
     assert profile.sample_questions == {"nl": ("Hoe werkt retourneren?",)}
     assert profile.max_clarifications == 0
     assert parse_profile({"name": ""}).name == "Ava"
+
+
+# channel assignment (`channels:`) ---------------------------------------------------------------
+
+
+def test_without_channels_every_channel_and_account_is_assigned() -> None:
+    channels = parse_profile({"name": "Ava"}).channels
+    for name in ("webchat", "whatsapp", "messenger", "email", "rest", "some_plugin"):
+        assert channels.answers(name, ["+14155238886"]) and channels.answers(name)
+
+
+def test_channels_assign_numbers_pages_and_addresses() -> None:
+    channels = parse_profile(
+        {
+            "channels": {
+                "webchat": False,
+                "whatsapp": [14155238886, "+31 20-123 4567"],  # YAML reads +1415... as a number
+                "messenger": ["104512345678901"],
+                "email": ["Help@Example.com"],
+            }
+        }
+    ).channels
+    assert not channels.answers("webchat")
+    assert channels.answers("whatsapp", ["whatsapp:+14155238886"])
+    assert channels.answers("whatsapp", ["whatsapp:+31201234567"])
+    assert not channels.answers("whatsapp", ["whatsapp:+14155230000"])
+    assert not channels.answers("whatsapp", [])  # the number unknown: people, not the AI
+    assert channels.answers("messenger", ["104512345678901"])
+    assert not channels.answers("messenger", ["999999999999"])
+    assert channels.answers("email", ["sales@example.com", "help@example.com"])
+    assert channels.answers("rest")  # left out: assigned
+    assert set(channels.restricted) == {"webchat", "whatsapp", "messenger", "email"}
+
+
+@pytest.mark.parametrize(
+    ("channels", "message"),
+    [
+        (
+            {"whatsap": True},
+            "channels: unknown channel 'whatsap' (expected one of webchat, whatsapp,"
+            " messenger, email, rest)",
+        ),
+        ({"webchat": ["site-a"]}, "channels.webchat: must be true or false"),
+        ({"whatsapp": ["0612"]}, "channels.whatsapp: '+0612' is not one of the phone numbers"),
+        ({"email": ["help"]}, "channels.email: 'help' is not one of the email addresses"),
+        ({"messenger": [{"id": 1}]}, "channels.messenger: must be true, false or a list"),
+        (["webchat"], "channels: must map a channel name"),
+    ],
+)
+def test_channel_mistakes_are_one_clear_line(channels: object, message: str) -> None:
+    with pytest.raises(ProfileError) as err:
+        parse_profile({"channels": channels})
+    assert len(err.value.problems) == 1
+    assert message in str(err.value)
