@@ -1,7 +1,9 @@
 """`customer-agent gaps` and `report`: what content is missing, and how the agent did.
 
 `report` reads the conversations from Rasa's tracker store (knowledge/operations/); `gaps`
-groups the recorded gap questions by meaning with the index's embedding model.
+groups the gap questions it holds by meaning with the index's embedding model, keeps what an
+admin or a re-check decided about each (knowledge/operations/gap_state.py) and re-asks the
+open ones through the answer chain on `--recheck` and after every `customer-agent sync`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,12 +46,27 @@ def parse_now(text: str) -> float:
 
 
 def register(sub: Any) -> None:
-    gaps = sub.add_parser("gaps", help="knowledge gaps grouped by meaning: what content to add")
+    gaps = sub.add_parser(
+        "gaps",
+        help="knowledge gaps grouped by meaning: what content to add",
+        description="Open gaps by default; `gaps dismiss ID` hides one until new questions "
+        "join it; `--recheck` re-asks each open gap and marks the answered ones addressed.",
+    )
     gaps.add_argument("--since", type=parse_period, default=parse_period("30d"), help="e.g. 7d")
     gaps.add_argument("--limit", type=int, default=20)
     gaps.add_argument("--no-search", action="store_true", help="skip the closest-source search")
+    gaps.add_argument("--all", action="store_true", help="also list addressed and dismissed gaps")
+    gaps.add_argument(
+        "--recheck", action="store_true", help="re-ask open gaps now (also done after `sync`)"
+    )
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(handler=run_gaps)
+    verbs = gaps.add_subparsers(dest="gaps_command")
+    for verb, text in (("dismiss", "hide a gap until new questions join it"), ("reopen", "")):
+        p = verbs.add_parser(verb, help=text or "undo dismiss / addressed: list it as open")
+        p.add_argument("gap_id", help="the id `customer-agent gaps` shows")
+        p.add_argument("--since", type=parse_period, default=parse_period("30d"))
+        p.set_defaults(handler=run_gap_verb)
     report = sub.add_parser("report", help="performance report from the tracker store")
     report.add_argument("--since", type=parse_period, default=parse_period("30d"), help="e.g. 7d")
     report.add_argument("--channel", help="only this channel (webchat, whatsapp, messenger, email)")
@@ -62,7 +80,7 @@ def register(sub: Any) -> None:
     report.set_defaults(handler=run_report)
 
 
-def _grouped(questions: list[Any], limit: int, *, with_search: bool) -> list[Any]:
+def _grouped(questions: list[Any], limit: int | None, *, with_search: bool) -> list[Any]:
     from knowledge.embeddings import get_embeddings
     from knowledge.operations.gaps import attach_closest_sources, embedder, group_gaps
 
@@ -81,28 +99,127 @@ def _day(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts))
 
 
-def run_gaps(args: argparse.Namespace) -> int:
+def gap_questions(since: float, now: float) -> tuple[str, list[Any]]:
+    """(where they came from, the gap questions since `since`): Rasa's tracker store, or the
+    answer action's decision log when no tracker store exists yet."""
+    from knowledge.operations.events import read_events, tracker_source
+    from knowledge.operations.gap_questions import tracker_gap_questions
     from knowledge.operations.gaps import recorded_gap_questions
+    from knowledge.operations.lifecycle import CHAT_CLOSE_S
     from knowledge.settings import get_settings
 
-    path = get_settings().data_dir / "insights.sqlite3"
-    questions = recorded_gap_questions(path, since=time.time() - args.since)
-    groups = _grouped(questions, args.limit, with_search=not args.no_search)
+    source = tracker_source()
+    if source.dialect == "sqlite" and (source.path is None or not source.path.exists()):
+        path = get_settings().data_dir / "insights.sqlite3"
+        return f"decision log {path}", recorded_gap_questions(path, since=since)
+    # a clarification asked up to 24 h before `since` counts once it has gone unanswered
+    events = read_events(source, since=since - CHAT_CLOSE_S)
+    return source.describe(), tracker_gap_questions(events, now=now, since=since)
+
+
+def current_gaps(since_s: float) -> tuple[str, list[Any], Any]:
+    """(source, every gap of the period with its id and state, the state store)."""
+    from knowledge.operations.gap_state import GapStateStore, apply_states
+
+    now = time.time()
+    where, questions = gap_questions(now - since_s, now)
+    store = GapStateStore.from_env()
+    groups = _grouped(questions, None, with_search=False)
+    return where, apply_states(groups, store.all()) if groups else [], store
+
+
+def recheck_gaps(since_s: float = 30 * 86400.0) -> str:
+    """Re-ask the open gaps (after a sync); one line saying what changed, "" when no gap."""
+    from knowledge.operations.gap_state import recheck
+
+    _, groups, store = current_gaps(since_s)
+    open_groups = [g for g in groups if g.status == "open"]
+    if not open_groups:
+        return ""
+    done = recheck(open_groups, store)
+    line = f"gaps: re-asked {len(open_groups)} open, {len(done)} now addressed"
+    return line + "".join(f"\n  {g.id} {g.topic}: {(g.state or {}).get('source')}" for g in done)
+
+
+def recheck_after_sync() -> None:
+    """`customer-agent sync` calls this: new content may answer open gaps. A failure here is
+    one line on stderr, never a failed sync."""
+    try:
+        line = recheck_gaps()
+    except Exception as error:
+        print(f"gaps: re-check failed ({type(error).__name__}: {error})", file=sys.stderr)
+        return
+    if line:
+        print(line)
+
+
+def _print_gap(g: Any) -> None:
+    langs = ", ".join(g.languages) or "-"
+    print(
+        f"{g.id}  {g.count:4d}x  add content about: {g.topic}  ({langs}; last {_day(g.last_seen)})"
+    )
+    state = g.state or {}
+    if g.status == "addressed":
+        print(f"        addressed {_day(state['at'])} by {state['source']}")
+    elif g.status == "dismissed":
+        print(f"        dismissed {_day(state['at'])}")
+    elif state.get("new_since"):
+        print(f"        back: {state['new_since']} new since {state['status']} {_day(state['at'])}")
+    for q in g.examples:
+        print(f"        e.g. {q}")
+    if g.status != "open":
+        return
+    if g.closest_source:
+        src = g.closest_source
+        print(f"        closest source: {src['title']} {src['url']} ({src['score']})")
+    else:
+        print("        closest source: none")
+
+
+def run_gaps(args: argparse.Namespace) -> int:
+    from knowledge.operations.gap_state import recheck
+
+    where, groups, store = current_gaps(args.since)
+    if args.recheck:
+        done = recheck([g for g in groups if g.status == "open"], store)
+        print(f"re-asked the open gaps: {len(done)} now addressed", file=sys.stderr)
+    if not args.no_search:
+        from knowledge.operations.gaps import attach_closest_sources
+        from knowledge.retrieval import search
+
+        attach_closest_sources([g for g in groups if g.status == "open"], search)
+    shown = [g for g in groups if args.all or g.status == "open"][: args.limit]
     if args.json:
-        print(json.dumps([g.to_dict() for g in groups], ensure_ascii=False))
+        print(json.dumps([g.to_dict() for g in shown], ensure_ascii=False))
         return 0
+    print(f"source: {where}")
     if not groups:
         print("no knowledge gaps recorded")
-    for g in groups:
-        langs = ", ".join(g.languages) or "-"
-        print(f"{g.count:4d}x  add content about: {g.topic}  ({langs}; last {_day(g.last_seen)})")
-        for q in g.examples:
-            print(f"        e.g. {q}")
-        if g.closest_source:
-            src = g.closest_source
-            print(f"        closest source: {src['title']} {src['url']} ({src['score']})")
-        else:
-            print("        closest source: none")
+    for status in ("open", "addressed", "dismissed"):
+        part = [g for g in shown if g.status == status]
+        if part and status != "open":
+            print(f"{status}:")
+        for g in part:
+            _print_gap(g)
+    hidden = Counter(g.status for g in groups if g.status != "open" and not args.all)
+    if hidden:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(hidden.items()))
+        print(f"({counts} not shown: --all)")
+    return 0
+
+
+def run_gap_verb(args: argparse.Namespace) -> int:
+    from knowledge.operations.gap_state import find
+
+    _, groups, store = current_gaps(args.since)
+    if args.gaps_command == "reopen":
+        if not store.forget(args.gap_id):
+            raise LookupError(f"gap {args.gap_id!r} is neither addressed nor dismissed")
+        print(f"reopened {args.gap_id}")
+        return 0
+    group = find(groups, args.gap_id)
+    store.save(group, "dismissed", at=time.time())
+    print(f"dismissed {group.id} ({group.topic}): back when a new question joins it")
     return 0
 
 

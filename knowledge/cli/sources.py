@@ -86,6 +86,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     report = sync_sources([source.name], progress=not args.quiet)
     print(report.summary())
     if report.ok:
+        from knowledge.cli.insights import recheck_after_sync
+
+        recheck_after_sync()
         return 0
     registry = get_registry()  # nothing could be read: do not keep a source that never worked
     try:
@@ -248,4 +251,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     report = sync_sources(args.source, progress=not args.quiet and sys.stderr.isatty())
     print(report.summary())
+    if report.sources:
+        from knowledge.cli.insights import recheck_after_sync
+
+        recheck_after_sync()
     return 0 if report.ok else 1

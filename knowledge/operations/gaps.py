@@ -1,8 +1,9 @@
 """Knowledge gaps grouped by meaning: "add content about X", with the closest existing source.
 
-The questions are the handoffs for lack of knowledge and the clarifications that led nowhere:
-the rows the answer action records (knowledge/insights/store.py, `GAP_REASONS`) and, in the
-report, the handoffs the tracker holds. They are embedded with the model the index uses
+The questions are the handoffs for lack of knowledge, the clarifications that led nowhere and
+the answers a visitor marked unhelpful, read from Rasa's tracker store (knowledge/operations/
+gap_questions.py); without a tracker store, the rows the answer action records
+(knowledge/insights/store.py, `GAP_REASONS`). They are embedded with the model the index uses
 (knowledge/embeddings.py: the same vector space the index searches) and grouped greedily:
 each question, newest first, joins the group whose centroid
 is closest when the cosine reaches `threshold`, else starts a group. Texts are masked again
@@ -11,6 +12,7 @@ before they are shown (they were masked when recorded).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sqlite3
 from collections import Counter
@@ -30,7 +32,13 @@ class GapQuestion:
     ts: float
     question: str
     language: str
-    reason: str
+    reason: str  # a handoff reason, "clarification_unanswered" or "unhelpful"
+    sources: tuple[str, ...] = ()  # unhelpful: the URLs the answer cited
+
+    @property
+    def key(self) -> str:
+        """Stable identity of this recorded question (when + what), for the gap state."""
+        return hashlib.sha1(f"{self.ts:.3f}|{self.question}".encode()).hexdigest()[:16]  # noqa: S324
 
 
 @dataclass
@@ -42,10 +50,18 @@ class GapGroup:
     last_seen: float
     reasons: dict[str, int]
     closest_source: dict[str, Any] | None = None
-    _vectors: list[list[float]] = field(default_factory=list, repr=False)
+    id: str = ""  # stable across runs (knowledge/operations/gap_state.py)
+    status: str = "open"  # open | addressed | dismissed
+    state: dict[str, Any] | None = None  # when and by which source it was addressed / dismissed
+    members: list[GapQuestion] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.id and self.members:
+            oldest = min(self.members, key=lambda m: (m.ts, m.key))
+            self.id = "g" + oldest.key[:8]
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        return {k: v for k, v in self.__dict__.items() if k != "members"}
 
 
 def recorded_gap_questions(db_path: Path, *, since: float = 0.0) -> list[GapQuestion]:
@@ -123,6 +139,7 @@ def group_gaps(
                 examples=list(dict.fromkeys(mask(m.question) for m in members))[:examples],
                 last_seen=max(m.ts for m in members),
                 reasons=dict(Counter(m.reason for m in members)),
+                members=list(members),
             )
         )
     return sorted(out, key=lambda g: (-g.count, -g.last_seen))

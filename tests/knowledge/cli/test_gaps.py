@@ -1,0 +1,126 @@
+"""`customer-agent gaps` over fixture trackers (Rasa's SQL schema) with a real index: counts by
+meaning including an unhelpful answer, dismiss, and a gap addressed by the sync that adds the
+missing page (re-asked through the answer chain)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from knowledge.cli import main
+from knowledge.settings import get_settings
+from knowledge.stores import reset_store
+from tests.knowledge.operations.test_gap_questions import feedback, with_id
+from tests.knowledge.operations.trackers import HOUR, answered, handoff, write_tracker
+
+DELIVERY = """---
+title: Delivery
+url: https://shop.example/delivery
+lang: en
+---
+# Delivery
+
+We deliver e-bikes in the Netherlands, Belgium and Germany. Delivery takes two to three
+working days. You get a tracking link by e-mail as soon as your bike has left our warehouse.
+"""
+
+GIFT_CARDS = """---
+title: Gift cards
+url: https://shop.example/gift-cards
+lang: en
+---
+# Gift cards
+
+Yes, we sell gift cards. You can buy a gift card in our web shop for any amount from 25 to
+500 euros, as a present for a friend or family member. A gift card is valid for two years and
+can be used for bikes, accessories and repairs.
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    data = tmp_path / "data"
+    tracker = tmp_path / "tracker.db"
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(data))
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_STORE", "sqlite")
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_DB", str(tracker))
+    monkeypatch.delenv("CUSTOMER_AGENT_STATE_DB", raising=False)
+    get_settings.cache_clear()
+    reset_store()
+    t0 = time.time() - 2 * 24 * HOUR
+    write_tracker(tracker, "g1", handoff(t0, "Do you sell gift cards?", "no_answer"))
+    write_tracker(
+        tracker, "g2", handoff(t0 + 60, "Can I buy a gift card for my brother?", "no_answer")
+    )
+    write_tracker(
+        tracker, "s1", handoff(t0 + 120, "Is there a student discount?", "clarification_failed")
+    )
+    write_tracker(
+        tracker,
+        "r1",
+        [
+            *with_id(answered(t0 + 180, "Can I ride my e-bike in heavy rain?"), "a1"),
+            feedback(t0 + 190, "down", "a1"),
+        ],
+    )
+    yield tmp_path
+    reset_store()
+    get_settings.cache_clear()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0 or argv[:2] == ("gaps", "dismiss"), err
+    return code, out
+
+
+def listed(capsys: pytest.CaptureFixture[str], *flags: str) -> dict[str, dict]:
+    _, out = run(capsys, "gaps", "--json", "--no-search", *flags)
+    return {g["topic"]: g for g in json.loads(out)}
+
+
+def test_gaps_dismiss_and_addressed_after_sync(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = env / "docs"
+    docs.mkdir()
+    (docs / "delivery.md").write_text(DELIVERY)
+    code, out = run(capsys, "sources", "add", str(docs), "--name", "help", "-q")
+    assert "1 added" in out and "now addressed" in out and "0 now addressed" in out
+
+    gaps = listed(capsys)
+    assert sorted(g["count"] for g in gaps.values()) == [1, 1, 2], gaps
+    gift = next(g for g in gaps.values() if g["count"] == 2)
+    assert "gift" in gift["topic"] and gift["status"] == "open"
+    rain = next(g for g in gaps.values() if g["reasons"] == {"unhelpful": 1})
+    student = next(g for g in gaps.values() if "student" in g["topic"])
+
+    _, text = run(capsys, "gaps")
+    assert f"{gift['id']}     2x  add content about: {gift['topic']}" in text
+    assert "closest source: Delivery https://shop.example/delivery" in text
+
+    code, out = run(capsys, "gaps", "dismiss", student["id"])
+    assert code == 0 and "dismissed" in out
+    assert {g["id"] for g in listed(capsys).values()} == {gift["id"], rain["id"]}
+    every = {g["id"]: g for g in listed(capsys, "--all").values()}
+    assert every[student["id"]]["status"] == "dismissed"
+    code, _ = run(capsys, "gaps", "dismiss", "gnothere")
+    assert code == 1
+
+    (docs / "gift-cards.md").write_text(GIFT_CARDS)
+    code, out = run(capsys, "sync", "-q")
+    assert "1 added" in out
+    assert "gaps: re-asked 2 open, 1 now addressed" in out
+    assert f"{gift['id']} {gift['topic']}: https://shop.example/gift-cards" in out
+
+    assert {g["id"] for g in listed(capsys).values()} == {rain["id"]}
+    every = {g["id"]: g for g in listed(capsys, "--all").values()}
+    assert every[gift["id"]]["status"] == "addressed"
+    assert every[gift["id"]]["state"]["source"] == "https://shop.example/gift-cards"
+    _, text = run(capsys, "gaps")
+    assert "(1 addressed, 1 dismissed not shown: --all)" in text

@@ -1,0 +1,106 @@
+"""Gap state (addressed / dismissed) on SQLite and on the local PostgreSQL (127.0.0.1:5432,
+database `test`, a fresh schema per test, skipped only when that server is unreachable), the
+stable ids, the "new questions reopen it" rule and the re-check's decision."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from knowledge.operations.gap_state import GapStateStore, apply_states, find, recheck
+from knowledge.operations.gaps import GapGroup, GapQuestion
+
+PG_URL = os.environ.get("CUSTOMER_AGENT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GapStateStore]:
+    if request.param == "sqlite":
+        yield GapStateStore(path=tmp_path / "gaps.sqlite3")
+        return
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        conn = psycopg.connect(PG_URL, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {exc}")
+    schema = "gaps_test_" + uuid.uuid4().hex[:12]
+    conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield GapStateStore(url=f"{PG_URL}?options=-csearch_path%3D{schema}")
+    finally:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        conn.close()
+
+
+def q(ts: float, text: str, reason: str = "no_answer", sources: tuple[str, ...] = ()) -> Any:
+    return GapQuestion(ts, text, "en", reason, sources)
+
+
+def group(*members: GapQuestion) -> GapGroup:
+    return GapGroup(
+        topic="gift cards",
+        count=len(members),
+        languages=["en"],
+        examples=[m.question for m in members],
+        last_seen=max(m.ts for m in members),
+        reasons={},
+        members=list(members),
+    )
+
+
+def test_id_is_stable_and_state_round_trips(store: GapStateStore) -> None:
+    first = group(q(10.0, "Do you sell gift cards?"), q(20.0, "Gift card for my brother?"))
+    assert first.id == group(*reversed(first.members)).id  # named after its oldest question
+    store.save(first, "dismissed", at=30.0)
+    [state] = store.all()
+    assert (state.id, state.status, state.at) == (first.id, "dismissed", 30.0)
+    assert state.members == {m.key for m in first.members}
+    # regrouped tomorrow with the oldest question gone: same id and state by the shared member
+    later = group(q(20.0, "Gift card for my brother?"))
+    [shown] = apply_states([later], store.all())
+    assert (shown.id, shown.status) == (first.id, "dismissed")
+    assert store.forget(first.id) and store.all() == [] and not store.forget(first.id)
+
+
+def test_new_question_after_dismissal_reopens(store: GapStateStore) -> None:
+    old = group(q(10.0, "Do you sell gift cards?"))
+    store.save(old, "dismissed", at=30.0)
+    back = group(q(10.0, "Do you sell gift cards?"), q(40.0, "Any gift vouchers?"))
+    [shown] = apply_states([back], store.all())
+    assert shown.status == "open" and shown.id == old.id
+    assert shown.state is not None and shown.state["new_since"] == 1
+
+
+def test_recheck_marks_answered_gaps_addressed(store: GapStateStore) -> None:
+    gift = group(q(10.0, "Do you sell gift cards?"))
+    rain = group(q(11.0, "Can I ride in the rain?", "unhelpful", ("https://x/care",)))
+    rain.id = "grain"
+    replies = {
+        "Do you sell gift cards?": {"kind": "answer", "sources": [{"url": "https://x/gift"}]},
+        # the same page that was marked unhelpful does not address it
+        "Can I ride in the rain?": {"kind": "answer", "sources": [{"url": "https://x/care"}]},
+    }
+    done = recheck([gift, rain], store, lambda question: replies[question.question], at=50.0)
+    assert done == [gift] and gift.status == "addressed" and rain.status == "open"
+    [state] = store.all()
+    assert (state.id, state.status, state.source) == (gift.id, "addressed", "https://x/gift")
+
+
+def test_recheck_needs_every_question_answered(store: GapStateStore) -> None:
+    gaps = group(q(10.0, "Do you sell gift cards?"), q(12.0, "Gift vouchers?"))
+    answers = {"Do you sell gift cards?": "answer", "Gift vouchers?": "handoff"}
+
+    def ask(question: GapQuestion) -> dict[str, Any]:
+        return {"kind": answers[question.question], "sources": [{"url": "https://x/gift"}]}
+
+    assert recheck([gaps], store, ask) == [] and store.all() == []
+
+
+def test_unknown_id_says_where_ids_are() -> None:
+    with pytest.raises(LookupError, match="gaps --all"):
+        find([group(q(1.0, "x"))], "gnope")
