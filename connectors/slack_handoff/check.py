@@ -17,18 +17,11 @@ from slack_sdk.errors import SlackApiError
 
 from connectors.slack_handoff.config import HandoffConfig, SlackSettings
 from connectors.slack_handoff.outbox import SLACK_DOWN
+from connectors.slack_handoff.scopes import REQUIRED_SCOPES
 from connectors.slack_handoff.service import HandoffService
 
 logger = logging.getLogger(__name__)
-REQUIRED_SCOPES = (
-    "chat:write",
-    "chat:write.customize",
-    "channels:history",
-    "groups:history",
-    "users:read",
-    "usergroups:read",
-    "reactions:write",
-)
+__all__ = ["REQUIRED_SCOPES", "run_startup_check", "settings_problems", "slack_problems"]
 
 
 def settings_problems(
