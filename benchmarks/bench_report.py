@@ -23,8 +23,8 @@ from tests.knowledge.operations.trackers import (
     HOUR,
     answered,
     bot,
+    feedback,
     handoff,
-    slot,
     user,
     write_tracker,
 )
@@ -40,7 +40,7 @@ def generate(db: Path, n: int, now: float) -> None:
         if roll < 0.6:
             rows = answered(t0, channel=ch, url=f"https://shop.example/p{rng.randrange(40)}")
             if rng.random() < 0.3:
-                rows.append(slot(t0 + 5, "feedback", rng.choice(["up", "up", "down"])))
+                rows.append(feedback(t0 + 5, rng.choice(["up", "up", "down"]), channel=ch))
         elif roll < 0.75:
             rows = handoff(t0, f"question {rng.randrange(200)}", "no_answer", ch)
         elif roll < 0.9:

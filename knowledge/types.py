@@ -7,6 +7,7 @@ benchmarks share them without pulling in a store or a model.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -133,6 +134,18 @@ class TurnRequest:
     chosen: str | None = None  # the topic picked from the clarification buttons
 
 
+def new_answer_id() -> str:
+    """A short unique id for one AI answer (16 hex characters) that the masking of the
+    feedback message naming it leaves alone: one that reads as a card number, an IBAN or a
+    phone number to `mask` (connectors/common/masking.py) is drawn again."""
+    from connectors.common.masking import mask
+
+    while True:
+        value = uuid.uuid4().hex[:16]
+        if mask(value) == value:
+            return value
+
+
 def reply_payload(
     kind: Decision,
     language: str,
@@ -142,7 +155,8 @@ def reply_payload(
     why: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The `custom` payload every bot message carries and every client renders: `kind`,
-    `sources`, `language`, `options`, and `why` when show-why is on (docs/architecture.md).
+    `sources`, `language`, `options`, `answer_id` on an answer (what visitor feedback names),
+    and `why` when show-why is on (docs/architecture.md "The reply payload").
     Built here only: `Answer.payload` for decisions, `action_handoff` for its own utterance."""
     data: dict[str, Any] = {
         "kind": kind,
@@ -150,6 +164,8 @@ def reply_payload(
         "language": language,
         "options": list(options),
     }
+    if kind == "answer":
+        data["answer_id"] = new_answer_id()
     if why is not None:
         data["why"] = why
     return data

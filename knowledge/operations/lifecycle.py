@@ -9,6 +9,9 @@ Activity is any visitor message or bot message (a person's reply included). A co
 billable once when it holds at least one AI answer: a bot message whose custom payload `kind` is
 "answer" and that is not a person's message (`metadata.human`); small talk, clarifications and
 handoff notices alone are not billable, and a reopened email conversation is not billed again.
+Visitor feedback (the `/feedback{...}` user event, `events.feedback_vote`) and the bot's reply
+to it are neither activity nor a new question: they never start, reopen or extend a
+conversation, nor count as a return.
 Pure functions over event lists: `now` is a parameter, so tests control the clock.
 """
 
@@ -18,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge.operations.events import TrackerEvent
+from knowledge.operations.events import TrackerEvent, feedback_vote
 
 HOUR = 3600.0
 CHAT_CLOSE_S = 24 * HOUR
@@ -29,8 +32,7 @@ GAP_REASONS = frozenset({"no_answer", "clarification_failed"})
 # Rasa logs an action's slot events right after its utterance: a handoff_reason set this soon
 # after a handoff belongs to it
 SAME_ACTION_S = 5.0
-POSITIVE = frozenset({"up", "positive", "helpful", "yes", "thumbs_up", "1", "true"})
-NEGATIVE = frozenset({"down", "negative", "unhelpful", "no", "thumbs_down", "-1", "false"})
+FEEDBACK_KIND = "feedback"  # custom kind of the bot's reply to feedback (actions/feedback.py)
 
 
 @dataclass
@@ -48,8 +50,10 @@ class Conversation:
     clarifications: int = 0
     human_replies: int = 0
     handoffs: list[tuple[float, str, str]] = field(default_factory=list)  # ts, reason, question
-    feedback: list[tuple[float, int]] = field(default_factory=list)  # (ts, +1 | -1)
+    # (ts, +1 | -1, answer_id it names or "")
+    feedback: list[tuple[float, int, str]] = field(default_factory=list)
     last_answer_at: float | None = None
+    last_answer_id: str = ""
     last_ai_kind: str = ""
     unanswered_user: bool = False  # the visitor's last message got no reply
     reopened: int = 0  # email: times it came back after closing, within 72 h
@@ -80,11 +84,17 @@ class Conversation:
         return now - self.last_activity > CHAT_CLOSE_S
 
     def confirmed(self) -> bool:
-        """Positive feedback after (or on) the last AI answer, and no negative one after it."""
+        """The visitor's latest verdict on the last AI answer is positive: feedback naming it
+        by answer_id, or naming none and given after it (WhatsApp's text reply)."""
         if self.last_answer_at is None:
             return False
-        after = [v for ts, v in self.feedback if ts >= self.last_answer_at]
-        return bool(after) and after[-1] > 0
+        last = self.last_answer_at
+        on_last = [
+            v
+            for ts, v, answer_id in self.feedback
+            if (answer_id == self.last_answer_id if answer_id else ts >= last)
+        ]
+        return bool(on_last) and on_last[-1] > 0
 
     def resolution(self, now: float) -> str:
         """confirmed | assumed | unresolved | pending (the 72 h return window is still open)."""
@@ -92,7 +102,7 @@ class Conversation:
             return "unresolved"
         if self.confirmed():
             return "confirmed"
-        if self.handed_off or any(v < 0 for _, v in self.feedback):
+        if self.handed_off or any(v < 0 for _, v, _ in self.feedback):
             return "unresolved"
         if (
             self.returned_at is not None
@@ -109,36 +119,6 @@ class Conversation:
         if not self.closed(now) or self.handed_off:
             return False
         return self.unanswered_user or self.last_ai_kind == "clarify"
-
-
-def feedback_value(event: TrackerEvent) -> int | None:
-    """+1 / -1 when the event records feedback on an answer, else None.
-
-    Accepted shapes (whichever the feedback feature writes): a `feedback` slot, a user message
-    with intent `feedback_positive` / `feedback_negative`, or `metadata.feedback` on any event
-    (a value such as "up"/"down", "helpful"/"unhelpful", true/false or +1/-1)."""
-    raw: Any = None
-    data = event.data
-    if event.type_name == "slot" and data.get("name") == "feedback":
-        raw = data.get("value")
-    elif event.type_name == "user":
-        intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent in ("feedback_positive", "feedback_negative"):
-            return 1 if intent == "feedback_positive" else -1
-    if raw is None:
-        metadata = data.get("metadata")
-        if isinstance(metadata, dict):
-            raw = metadata.get("feedback")
-    if isinstance(raw, dict):
-        raw = raw.get("value", raw.get("rating"))
-    if raw is None:
-        return None
-    text = str(raw).strip().lower()
-    if text in POSITIVE:
-        return 1
-    if text in NEGATIVE:
-        return -1
-    return None
 
 
 def _custom(event: TrackerEvent) -> dict[str, Any]:
@@ -189,7 +169,6 @@ class _Cutter:
 
     def feed(self, event: TrackerEvent) -> None:
         kind, ts, data = event.type_name, event.timestamp, event.data
-        vote = feedback_value(event)
         if kind == "slot":
             name, value = data.get("name"), data.get("value")
             if name == "language" and value:
@@ -206,8 +185,6 @@ class _Cutter:
                 ):
                     hts, _, question = conv.handoffs[-1]
                     conv.handoffs[-1] = (hts, self.reason, question)
-            if vote is not None and self.current is not None:
-                self.current.feedback.append((ts, vote))
             return
         if kind == "action":
             if event.action_name == "action_handoff" and self.current is not None:
@@ -215,9 +192,11 @@ class _Cutter:
             return
         if kind == "user":
             self.channel = self.channel or str(data.get("input_channel") or "")
-            if vote is not None:  # a thumbs-up is feedback, not a new question
+            vote = feedback_vote(event)
+            if vote is not None:  # feedback on an answer, not a new question
                 if self.current is not None:
-                    self.current.feedback.append((ts, vote))
+                    helpful, answer_id = vote
+                    self.current.feedback.append((ts, 1 if helpful else -1, answer_id))
                 return
             conv = self._activity(ts)
             conv.user_messages += 1
@@ -227,9 +206,9 @@ class _Cutter:
                 conv._pending_user_ts = ts
             return
         if kind == "bot":
+            if _custom(event).get("kind") == FEEDBACK_KIND and not _is_person(event):
+                return  # the thanks for feedback: no activity, no AI reply
             conv = self._activity(ts)
-            if vote is not None:
-                conv.feedback.append((ts, vote))
             if _is_person(event):
                 conv.human_replies += 1
                 conv.unanswered_user = False
@@ -252,6 +231,7 @@ class _Cutter:
         if reply_kind == "answer":
             conv.answers += 1
             conv.last_answer_at = ts
+            conv.last_answer_id = str(custom.get("answer_id") or "")
             conv.sources.extend(
                 label for label in map(_source_label, custom.get("sources") or []) if label
             )

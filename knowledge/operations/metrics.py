@@ -137,7 +137,7 @@ def build_report(
         "answered": answered,
         "resolved": resolved,
     }
-    votes = [v for c in chosen for _, v in c.feedback]
+    votes = [v for c in chosen for _, v, _ in c.feedback]
     report.feedback = {"positive": votes.count(1), "negative": votes.count(-1)}
     report.top_sources = Counter(s for c in chosen for s in c.sources).most_common(top)
     report.daily = _daily(chosen, now)
@@ -161,7 +161,7 @@ def _daily(convs: list[Conversation], now: float) -> list[dict[str, Any]]:
             day["other"] += 1
         if c.billable and outcome != "pending":
             day["known"] += 1
-        for _, vote in c.feedback:
+        for _, vote, _ in c.feedback:
             day["positive" if vote > 0 else "negative"] += 1
     return [
         {

@@ -4,8 +4,17 @@
 from __future__ import annotations
 
 from knowledge.operations.events import TrackerEvent
-from knowledge.operations.lifecycle import bill, conversations_of, feedback_value
-from tests.knowledge.operations.trackers import HOUR, action, answered, bot, person, slot, user
+from knowledge.operations.lifecycle import bill, conversations_of
+from tests.knowledge.operations.trackers import (
+    HOUR,
+    action,
+    answered,
+    bot,
+    feedback,
+    person,
+    slot,
+    user,
+)
 
 T0 = 1_700_000_000.0
 
@@ -89,7 +98,7 @@ def test_a_persons_reply_is_not_an_ai_answer() -> None:
 
 
 def test_resolution_confirmed_assumed_pending_and_return_within_72h() -> None:
-    confirmed = [*answered(T0), user(T0 + 10, "👍", metadata={"feedback": "up"})]
+    confirmed = [*answered(T0), feedback(T0 + 10, "up")]
     (c,) = conversations_of(events("c", confirmed))
     assert c.resolution(now=T0 + HOUR) == "confirmed"  # no need to wait 72 h
     (a,) = conversations_of(events("a", answered(T0)))
@@ -97,7 +106,7 @@ def test_resolution_confirmed_assumed_pending_and_return_within_72h() -> None:
     assert a.resolution(now=T0 + 73 * HOUR) == "assumed"
     back = conversations_of(events("r", answered(T0) + answered(T0 + 30 * HOUR)))
     assert back[0].resolution(now=T0 + 200 * HOUR) == "unresolved"  # came back after 30 h
-    negative = [*answered(T0), slot(T0 + 10, "feedback", "down")]
+    negative = [*answered(T0), feedback(T0 + 10, "down")]
     (n,) = conversations_of(events("n", negative))
     assert n.resolution(now=T0 + 200 * HOUR) == "unresolved"
 
@@ -105,16 +114,31 @@ def test_resolution_confirmed_assumed_pending_and_return_within_72h() -> None:
 def test_per_resolution_bills_only_resolved_conversations() -> None:
     convs = [
         *conversations_of(events("a", answered(T0))),
-        *conversations_of(events("b", [*answered(T0), slot(T0 + 9, "feedback", "down")])),
+        *conversations_of(events("b", [*answered(T0), feedback(T0 + 9, "down")])),
     ]
     charge = bill(convs, now=T0 + 100 * HOUR, unit="per_resolution")
     assert (charge.per_conversation, charge.per_resolution, charge.units) == (2, 1, 1)
 
 
-def test_feedback_shapes() -> None:
-    assert feedback_value(TrackerEvent("s", "slot", 0, None, slot(0, "feedback", "up"))) == 1
-    assert (
-        feedback_value(TrackerEvent("s", "user", 0, None, user(0, "x", intent="feedback_negative")))
-        == -1
-    )
-    assert feedback_value(TrackerEvent("s", "user", 0, None, user(0, "How long?"))) is None
+def test_feedback_names_the_answer_it_judges_and_is_no_activity() -> None:
+    thanks = bot(T0 + 31 * HOUR, "Thanks for your feedback!", "feedback")
+    rows = [
+        *answered(T0, answer_id="a1"),
+        *answered(T0 + 60, "Can I return it?", answer_id="a2"),
+        feedback(T0 + 70, "up", "a1"),  # on the earlier answer: not a confirmation
+        feedback(T0 + 31 * HOUR, "up", "a2"),  # 31 h later: no return, no new conversation
+        thanks,
+    ]
+    (conv,) = conversations_of(events("f", rows))
+    assert conv.last_activity == T0 + 61.5 and conv.user_messages == 2 and conv.ai_replies == 2
+    assert conv.resolution(now=T0 + 200 * HOUR) == "confirmed"
+    (early,) = conversations_of(events("g", rows[:-2]))
+    assert early.resolution(now=T0 + 200 * HOUR) == "assumed"  # the 'up' was on a1, not a2
+    down_first = [*answered(T0, answer_id="a1"), feedback(T0 + 5, "down", "a1")]
+    (d,) = conversations_of(events("h", [*down_first, feedback(T0 + 9, "up", "a1")]))
+    assert d.resolution(now=T0 + 200 * HOUR) == "confirmed"  # the latest verdict counts
+    (n,) = conversations_of(events("i", down_first))
+    assert (n.resolution(now=T0 + 200 * HOUR), n.billable) == ("unresolved", True)
+    typed = [*answered(T0), user(T0 + 9, "thanks, that was helpful", intent="thank")]
+    (t,) = conversations_of(events("j", typed))
+    assert not t.feedback and t.user_messages == 2

@@ -12,8 +12,8 @@ from tests.knowledge.operations.trackers import (
     HOUR,
     answered,
     bot,
+    feedback,
     handoff,
-    slot,
     user,
     write_tracker,
 )
@@ -25,7 +25,7 @@ T0 = NOW - 6 * 24 * HOUR  # six days ago: every 72 h window has passed
 @pytest.fixture
 def tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "tracker.db"
-    write_tracker(db, "web-1", [*answered(T0), slot(T0 + 9, "feedback", "up")])  # confirmed
+    write_tracker(db, "web-1", [*answered(T0), feedback(T0 + 9, "up")])  # confirmed
     write_tracker(db, "web-2", answered(T0 + HOUR, url="https://shop.example/returns"))  # assumed
     write_tracker(db, "web-3", [user(T0, "hi"), bot(T0 + 1, "Hello!", "smalltalk")])
     write_tracker(db, "wa-1", handoff(T0, "Do you sell gift cards?", "no_answer", "whatsapp"))
