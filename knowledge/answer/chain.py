@@ -213,8 +213,25 @@ def run_turn(
 ) -> Answer:
     """Answer, clarify or hand off one visitor turn; the answer carries each step's timing."""
     timer = StepTimer()
-    answer: Answer = build_chain(**build).invoke(request, config={"callbacks": [timer, *callbacks]})
+    chain = build_chain(**build) if build else _default_chain()
+    answer: Answer = chain.invoke(request, config={"callbacks": [timer, *callbacks]})
     return replace(answer, steps=timer.steps())
+
+
+_DEFAULT_CHAIN: list[tuple[tuple[int, ...], Runnable[TurnRequest, Answer]]] = []
+
+
+def _default_chain() -> Runnable[TurnRequest, Answer]:
+    """The action server's chain (every default), built once per process rather than per turn.
+
+    Keyed by the identity of the cached thresholds, profile, settings and retriever factory, so
+    clearing any of those caches or swapping the factory (a test, a reload) gives a fresh chain."""
+    from knowledge.settings import get_settings
+
+    key = (id(get_answer_config()), id(get_profile()), id(get_settings()), id(default_retriever))
+    if not _DEFAULT_CHAIN or _DEFAULT_CHAIN[0][0] != key:
+        _DEFAULT_CHAIN[:] = [(key, build_chain())]
+    return _DEFAULT_CHAIN[0][1]
 
 
 def answer_question(

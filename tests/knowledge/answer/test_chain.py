@@ -297,3 +297,16 @@ def test_german_french_and_spanish_follow_ups_lean_on_the_earlier_question():
         history = [Turn("user", first), Turn("agent", "...")]
         assert build_query(pointing, history, lang) == f"{first} {pointing}", lang
         assert build_query(naming, history, lang) == naming, lang
+
+
+def test_the_action_servers_default_chain_is_built_once_per_process(monkeypatch):
+    import knowledge.answer.chain as chain
+
+    built = []
+    real = chain.build_chain
+    monkeypatch.setattr(chain, "build_chain", lambda **kw: built.append(kw) or real(**kw))
+    monkeypatch.setattr(chain, "_DEFAULT_CHAIN", [])
+    first = chain._default_chain()
+    assert chain._default_chain() is first and len(built) == 1
+    monkeypatch.setattr(chain, "default_retriever", lambda k: None)  # a new factory: rebuilt
+    assert chain._default_chain() is not first and len(built) == 2
