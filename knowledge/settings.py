@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         "slack_bot_token", "slack_signing_secret", "slack_app_token"
     )(classmethod(lambda cls, v: _refuse_placeholder(v)))
 
+    state_db: str = Field(
+        default="",
+        description="Shared state (decision records): a postgresql:// URL; unset = SQLite files "
+        "under data_dir (connectors/common/state_db.py).",
+    )
+
     embedding_cache: Path | None = Field(
         default=None,
         description="Embedding cache file (default: <data_dir>/cache/embeddings.sqlite). Safe to "

@@ -6,26 +6,29 @@
   texts ("I can only read text") are in the visitor's language.
 - `options`: the numbered choices last shown, so a reply like "2" maps back to its payload.
 
-Stored in `$CUSTOMER_AGENT_DATA/connectors/senders.sqlite3` (opened on first use).
+Stored in the state database (connectors/common/state_db.py), opened on first use:
+`$CUSTOMER_AGENT_DATA/connectors/senders.sqlite3` by default, PostgreSQL with
+`CUSTOMER_AGENT_STATE_DB` - the webhook of a visitor's next message may reach another machine,
+which must see the same window timestamp.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.common.sqlite import SQLiteFile, connectors_dir
+from connectors.common.state_db import Database, SQLiteDatabase, connector_database, prefixed
 from connectors.common.text import Option
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS senders ("
-    " channel TEXT NOT NULL, sender_id TEXT NOT NULL, last_inbound REAL, language TEXT,"
-    " options TEXT, PRIMARY KEY (channel, sender_id))",
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS sender_book ("
+    " channel TEXT NOT NULL, sender_id TEXT NOT NULL, last_inbound DOUBLE PRECISION,"
+    " language TEXT, options TEXT, PRIMARY KEY (channel, sender_id))",
 )
+LEGACY_TABLES = {"senders": "sender_book"}  # files written before the shared state database
 
 
 @dataclass(frozen=True)
@@ -38,31 +41,34 @@ class SenderRecord:
 class SenderBook:
     """Per-(channel, sender) state; every method has an async twin running in a thread."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, db: Database | None = None) -> None:
         self._path = path
-        self._db: SQLiteFile | None = None
+        self._db = db
 
     @property
-    def db(self) -> SQLiteFile:
+    def db(self) -> Database:
+        """`db`, else the SQLite file `path`, else the configured state database."""
         if self._db is None:
-            self._db = SQLiteFile(self._path or connectors_dir() / "senders.sqlite3", _SCHEMA)
+            migrate = prefixed(LEGACY_TABLES)
+            self._db = (
+                SQLiteDatabase(self._path, SCHEMA, migrate)
+                if self._path is not None
+                else connector_database("senders.sqlite3", SCHEMA, migrate)
+            )
         return self._db
 
     def get_sync(self, channel: str, sender_id: str) -> SenderRecord:
-        def op(conn: sqlite3.Connection) -> tuple[object, ...] | None:
-            return conn.execute(
-                "SELECT last_inbound, language, options FROM senders"
-                " WHERE channel=? AND sender_id=?",
-                (channel, sender_id),
-            ).fetchone()
-
-        row = self.db.call(op)
-        if row is None:
+        _, rows = self.db.execute(
+            "SELECT last_inbound, language, options FROM sender_book"
+            " WHERE channel=? AND sender_id=?",
+            (channel, sender_id),
+        )
+        if not rows:
             return SenderRecord()
-        last, language, options = row
+        last, language, options = rows[0]
         parsed = tuple(Option(o["title"], o["payload"]) for o in json.loads(str(options or "[]")))
         return SenderRecord(
-            last_inbound=float(last) if last is not None else None,  # type: ignore[arg-type]
+            last_inbound=float(last) if last is not None else None,
             language=str(language) if language else None,
             options=parsed,
         )
@@ -72,12 +78,10 @@ class SenderBook:
 
     def _upsert(self, channel: str, sender_id: str, column: str, value: object) -> None:
         assert column in {"last_inbound", "language", "options"}
-        self.db.call(
-            lambda c: c.execute(
-                f"INSERT INTO senders (channel, sender_id, {column}) VALUES (?,?,?)"  # noqa: S608
-                f" ON CONFLICT (channel, sender_id) DO UPDATE SET {column}=excluded.{column}",
-                (channel, sender_id, value),
-            )
+        self.db.execute(
+            f"INSERT INTO sender_book (channel, sender_id, {column}) VALUES (?,?,?)"  # noqa: S608
+            f" ON CONFLICT (channel, sender_id) DO UPDATE SET {column}=excluded.{column}",
+            (channel, sender_id, value),
         )
 
     def touch_inbound_sync(self, channel: str, sender_id: str, at: float | None = None) -> None:

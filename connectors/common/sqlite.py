@@ -28,9 +28,15 @@ def connectors_dir() -> Path:
 class SQLiteFile:
     """One SQLite database file with a schema, opened lazily and shared by threads."""
 
-    def __init__(self, path: Path, schema: Iterable[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        schema: Iterable[str],
+        migrate: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
         self.path = path
         self._schema = tuple(schema)
+        self._migrate = migrate  # run before the schema (renaming tables of older files)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -45,6 +51,8 @@ class SQLiteFile:
             # WAL + NORMAL: commits survive a process crash; only a power loss may drop the
             # last few, at a fraction of the fsync cost of FULL.
             conn.execute("PRAGMA synchronous=NORMAL")
+            if self._migrate is not None:
+                self._migrate(conn)
             for statement in self._schema:
                 conn.execute(statement)
             self._conn = conn

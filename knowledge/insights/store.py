@@ -1,17 +1,21 @@
-"""SQLite store of answer decisions; knowledge gaps are the handoffs for lack of content.
+"""The store of answer decisions; knowledge gaps are the handoffs for lack of content.
 
-One short-lived connection per call: the action server writes a few rows per minute, so a
-pool would buy nothing, and SQLite's own locking keeps concurrent workers safe.
+On the state database (connectors/common/state_db.py): `insights.sqlite3` under the data dir by
+default (SQLite's own locking keeps the workers of one machine safe), PostgreSQL when
+`CUSTOMER_AGENT_STATE_DB` is a postgresql:// URL, so the action servers of several machines
+record into one table that `customer-agent gaps` reads. One store per process and database
+(`get_insights_store`), holding one SQLite connection or the process's small PostgreSQL pool.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectors.common.state_db import Database, open_database
 from knowledge.answer.guardrails import mask
 from knowledge.answer.terms import key_terms
 from knowledge.types import Decision, Reason
@@ -25,22 +29,27 @@ GAP_REASONS: tuple[Reason, ...] = (
     "llm_not_covered",
 )
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-    id INTEGER PRIMARY KEY,
-    ts REAL NOT NULL,
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS decisions (
+    id {serial},
+    ts DOUBLE PRECISION NOT NULL,
     conversation_id TEXT NOT NULL,
     channel TEXT NOT NULL DEFAULT '',
     language TEXT NOT NULL,
     kind TEXT NOT NULL,
     reason TEXT NOT NULL,
-    confidence REAL NOT NULL,
+    confidence DOUBLE PRECISION NOT NULL,
     question TEXT NOT NULL,
     topic TEXT NOT NULL,
     sources TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS decisions_kind ON decisions(kind, reason);
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS decisions_kind ON decisions (kind, reason)",
+)
+_MARKS = ",".join("?" * len(GAP_REASONS))  # placeholders only: the reasons are bound values
+_GAP_SQL = (
+    "SELECT ts, question, language, reason FROM decisions"  # noqa: S608
+    f" WHERE kind='handoff' AND reason IN ({_MARKS}) AND ts >= ? ORDER BY ts DESC"
+)
 
 
 @dataclass(frozen=True)
@@ -70,14 +79,18 @@ def topic_key(question: str, language: str) -> str:
 
 
 class InsightsStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+    """`InsightsStore(path)`: that SQLite file; `InsightsStore(db=...)`: any state database."""
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=5.0)
+    def __init__(self, path: Path | None = None, *, db: Database | None = None) -> None:
+        if db is None:
+            if path is None:
+                raise ValueError("InsightsStore needs a path or a database")
+            db = open_database("", path, SCHEMA)
+        self.path = path
+        self.db = db
+
+    def close(self) -> None:
+        self.db.close()
 
     def record(
         self,
@@ -94,35 +107,33 @@ class InsightsStore:
     ) -> None:
         """Store one decision; the question is masked before it touches disk."""
         safe = mask(question)
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO decisions (ts, conversation_id, channel, language, kind, reason,"
-                " confidence, question, topic, sources) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    ts or time.time(),
-                    conversation_id,
-                    channel,
-                    language,
-                    kind,
-                    reason,
-                    float(confidence),
-                    safe,
-                    topic_key(safe, language),
-                    "\n".join(sources or []),
-                ),
-            )
+        self.db.execute(
+            "INSERT INTO decisions (ts, conversation_id, channel, language, kind, reason,"
+            " confidence, question, topic, sources) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                ts or time.time(),
+                conversation_id,
+                channel,
+                language,
+                kind,
+                reason,
+                float(confidence),
+                safe,
+                topic_key(safe, language),
+                "\n".join(sources or []),
+            ),
+        )
+
+    def gap_rows(self, *, since: float = 0.0) -> list[tuple[float, str, str, str]]:
+        """(ts, masked question, language, reason) of the gap handoffs since `since`, newest
+        first: what `customer-agent gaps` groups by meaning."""
+        _, rows = self.db.execute(_GAP_SQL, (*GAP_REASONS, since))
+        return [(float(ts), str(q), str(lang), str(r)) for ts, q, lang, r in rows]
 
     def gaps(self, *, limit: int = 20, since: float = 0.0) -> list[Gap]:
         """Unanswered topics, most frequent first: questions sharing a key term form one gap."""
-        marks = ",".join("?" * len(GAP_REASONS))
-        with self._connect() as db:
-            rows = db.execute(
-                f"SELECT language, question FROM decisions WHERE kind='handoff' "  # noqa: S608
-                f"AND reason IN ({marks}) AND ts >= ? ORDER BY ts DESC",
-                (*GAP_REASONS, since),
-            ).fetchall()
         clusters: list[tuple[set[str], list[tuple[str, str, list[str]]]]] = []
-        for lang, question in rows:
+        for _, question, lang, _ in self.gap_rows(since=since):
             terms = key_terms(question, lang)
             stems = {t[:5] for t in terms}
             home = next((c for c in clusters if c[0] & stems), None)
@@ -137,11 +148,10 @@ class InsightsStore:
 
     def report(self, *, since: float = 0.0) -> dict[str, object]:
         """Decision counts and rates: answered, clarified, handed off, per language."""
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT conversation_id, kind, reason, language FROM decisions WHERE ts >= ?",
-                (since,),
-            ).fetchall()
+        _, rows = self.db.execute(
+            "SELECT conversation_id, kind, reason, language FROM decisions WHERE ts >= ?",
+            (since,),
+        )
         kinds = Counter(kind for _, kind, _, _ in rows)
         total = len(rows)
         conversations = {c for c, _, _, _ in rows}
@@ -160,8 +170,21 @@ class InsightsStore:
         }
 
 
+_stores: dict[tuple[str, Path], InsightsStore] = {}
+_stores_lock = threading.Lock()
+
+
 def get_insights_store() -> InsightsStore:
-    """The store under `settings.data_dir` (created on first use)."""
+    """This process's store: PostgreSQL when `CUSTOMER_AGENT_STATE_DB` is a postgresql:// URL,
+    else `insights.sqlite3` under `settings.data_dir` (both opened on first statement)."""
     from knowledge.settings import get_settings
 
-    return InsightsStore(get_settings().data_dir / "insights.sqlite3")
+    settings = get_settings()
+    key = (settings.state_db, settings.data_dir)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            path = settings.data_dir / "insights.sqlite3"
+            db = open_database(settings.state_db, path, SCHEMA)
+            store = _stores[key] = InsightsStore(path, db=db)
+        return store

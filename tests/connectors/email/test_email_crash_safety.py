@@ -32,7 +32,9 @@ def stored_state(path: Path, message_id: str) -> str | None:
         return None
     db = sqlite3.connect(path)
     try:
-        row = db.execute("SELECT state FROM inbound WHERE message_id = ?", (message_id,)).fetchone()
+        row = db.execute(
+            "SELECT state FROM email_inbound WHERE message_id = ?", (message_id,)
+        ).fetchone()
     except sqlite3.OperationalError:  # the schema is being created right now
         return None
     finally:

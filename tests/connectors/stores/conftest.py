@@ -60,3 +60,48 @@ def pg_database() -> Iterator[str]:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.close()
+
+
+def pg_schema_url(admin_url: str, schema: str) -> str:
+    """`admin_url` with `schema` first on the search path (tables land in that schema)."""
+    sep = "&" if "?" in admin_url else "?"
+    return f"{admin_url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A URL on the local PostgreSQL whose tables go to a fresh schema, dropped afterwards:
+    parallel runs and tests never see each other's rows."""
+    import psycopg2
+
+    schema = "state_" + uuid.uuid4().hex[:12]
+    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)  # fails when PostgreSQL is down
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield pg_schema_url(PG_ADMIN_URL, schema)
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_db(
+    request: pytest.FixtureRequest, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Each shared-state test on both backends, chosen the way a deployment chooses them:
+    `CUSTOMER_AGENT_STATE_DB` unset (SQLite files under `$CUSTOMER_AGENT_DATA/connectors`) or a
+    postgresql:// URL. Yields the variable's value ("" for SQLite)."""
+    from connectors import settings
+
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
+    if request.param == "sqlite":
+        settings.get_settings.cache_clear()
+        yield ""
+        return
+    url = request.getfixturevalue("pg_schema")
+    monkeypatch.setenv("CUSTOMER_AGENT_STATE_DB", url)
+    settings.get_settings.cache_clear()
+    yield url
