@@ -28,7 +28,9 @@ def load_settings(env_file: Path | None) -> tuple[Settings | None, list[Finding]
         lines = []
         for error in exc.errors():
             name = str(error["loc"][0]) if error.get("loc") else "settings"
-            lines.append(fail(name.upper(), error["msg"], "correct it in .env or the environment"))
+            if name.islower():  # a field without its own alias: the variable has the prefix
+                name = f"CUSTOMER_AGENT_{name.upper()}"
+            lines.append(fail(name, error["msg"], "correct it in .env or the environment"))
         return None, lines
 
 

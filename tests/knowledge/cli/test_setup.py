@@ -133,3 +133,13 @@ def test_check_names_a_typo_in_the_profile(project, capsys):
     assert code == 1 and len(typo) == 1
     assert typo[0].startswith(f"FAIL profile: {path}: unknown key 'compnay'")
     assert typo[0].endswith(f"-> rename it to 'company' in {path}")
+
+
+def test_check_names_a_bad_setting_by_its_variable(project, capsys, monkeypatch):
+    assert init() == 0
+    monkeypatch.setenv("CUSTOMER_AGENT_COMPOSER", "gpt")
+    monkeypatch.setenv("OPENAI_API_KEY", "changeme")
+    capsys.readouterr()
+    code, lines = check_lines(capsys)
+    failed = [line.split(":")[0] for line in lines if line.startswith("FAIL")]
+    assert code == 1 and sorted(failed) == ["FAIL CUSTOMER_AGENT_COMPOSER", "FAIL OPENAI_API_KEY"]
