@@ -2,8 +2,7 @@ from knowledge.cli import main
 from knowledge.insights.store import InsightsStore
 
 
-def test_gaps_group_unanswered_questions_and_mask_them(tmp_path):
-    store = InsightsStore(tmp_path / "i.sqlite3")
+def test_gaps_group_unanswered_questions_and_mask_them(store):
     store.record(
         conversation_id="a",
         language="en",
@@ -43,8 +42,7 @@ def test_gaps_group_unanswered_questions_and_mask_them(tmp_path):
     assert all("4111" not in q for q in gaps[0].examples)
 
 
-def test_report_counts_decisions_and_conversations(tmp_path):
-    store = InsightsStore(tmp_path / "i.sqlite3")
+def test_report_counts_decisions_and_conversations(store):
     for conv, kind in [
         ("a", "answer"),
         ("a", "answer"),
@@ -82,5 +80,55 @@ def test_cli_gaps_and_report(tmp_path, monkeypatch, capsys):
         # tests/knowledge/operations/test_report.py)
         assert main(["gaps", "--no-search"]) == 0
         assert "gift cards" in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
+
+
+def test_gap_rows_are_the_masked_gap_handoffs_newest_first(store):
+    for ts, kind, reason, question in [
+        (100.0, "handoff", "no_relevant_content", "gift cards? mail me at a@b.example"),
+        (200.0, "handoff", "not_covered", "shipping to Mars"),
+        (300.0, "handoff", "visitor_asked_for_human", "a person please"),
+        (400.0, "answer", "grounded", "refunds"),
+    ]:
+        store.record(
+            conversation_id="c",
+            language="en",
+            kind=kind,
+            reason=reason,
+            confidence=0.1,
+            question=question,
+            ts=ts,
+        )
+    rows = store.gap_rows()
+    assert [(ts, r) for ts, _, _, r in rows] == [
+        (200.0, "not_covered"),
+        (100.0, "no_relevant_content"),
+    ]
+    assert "a@b.example" not in rows[1][1]
+    assert [r for _, _, _, r in store.gap_rows(since=150.0)] == ["not_covered"]
+
+
+def test_the_state_db_variable_chooses_postgresql(tmp_path, monkeypatch, pg_schema_url):
+    from knowledge.insights.store import get_insights_store
+    from knowledge.settings import get_settings
+
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
+    monkeypatch.setenv("CUSTOMER_AGENT_STATE_DB", pg_schema_url)
+    get_settings.cache_clear()
+    try:
+        store = get_insights_store()
+        assert store is get_insights_store()  # one per process and database
+        assert store.db.dialect == "postgresql"
+        store.record(
+            conversation_id="a",
+            language="en",
+            kind="answer",
+            reason="grounded",
+            confidence=0.9,
+            question="q",
+        )
+        assert store.report()["turns"] == 1
+        assert not (tmp_path / "insights.sqlite3").exists()
     finally:
         get_settings.cache_clear()
