@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast, get_args
 
 from connectors.common.config import PLACEHOLDERS
 from connectors.settings import SettingsError
@@ -98,17 +98,19 @@ def _raise(problems: list[str]) -> None:
         raise SettingsError(problems)
 
 
+def _backend(env: Mapping[str, str] | None, name: str, allowed: tuple[str, ...]) -> str:
+    """One backend choice; `allowed[0]` is the embedded default, anything else one clear line."""
+    problems: list[str] = []
+    value = _choice(os.environ if env is None else env, name, allowed, problems)
+    _raise(problems)
+    return value
+
+
 def tracker_backend(env: Mapping[str, str] | None = None) -> TrackerBackend:
     """CUSTOMER_AGENT_TRACKER_STORE: sqlite (default) | postgresql."""
-    problems: list[str] = []
-    value = _choice(
-        os.environ if env is None else env,
-        "CUSTOMER_AGENT_TRACKER_STORE",
-        ("sqlite", "postgresql"),
-        problems,
+    return cast(
+        TrackerBackend, _backend(env, "CUSTOMER_AGENT_TRACKER_STORE", get_args(TrackerBackend))
     )
-    _raise(problems)
-    return "postgresql" if value == "postgresql" else "sqlite"
 
 
 def sqlite_tracker_path(env: Mapping[str, str] | None = None) -> Path:
@@ -136,15 +138,7 @@ def postgres_settings(env: Mapping[str, str] | None = None) -> PostgresSettings:
 
 def lock_backend(env: Mapping[str, str] | None = None) -> LockBackend:
     """CUSTOMER_AGENT_LOCK_STORE: memory (default, one Rasa process) | redis."""
-    problems: list[str] = []
-    value = _choice(
-        os.environ if env is None else env,
-        "CUSTOMER_AGENT_LOCK_STORE",
-        ("memory", "redis"),
-        problems,
-    )
-    _raise(problems)
-    return "redis" if value == "redis" else "memory"
+    return cast(LockBackend, _backend(env, "CUSTOMER_AGENT_LOCK_STORE", get_args(LockBackend)))
 
 
 def redis_settings(env: Mapping[str, str] | None = None) -> RedisSettings:
@@ -162,15 +156,9 @@ def redis_settings(env: Mapping[str, str] | None = None) -> RedisSettings:
 
 def broker_backend(env: Mapping[str, str] | None = None) -> BrokerBackend:
     """CUSTOMER_AGENT_EVENT_BROKER: none (default) | rabbitmq."""
-    problems: list[str] = []
-    value = _choice(
-        os.environ if env is None else env,
-        "CUSTOMER_AGENT_EVENT_BROKER",
-        ("none", "rabbitmq"),
-        problems,
+    return cast(
+        BrokerBackend, _backend(env, "CUSTOMER_AGENT_EVENT_BROKER", get_args(BrokerBackend))
     )
-    _raise(problems)
-    return "rabbitmq" if value == "rabbitmq" else "none"
 
 
 def rabbit_settings(env: Mapping[str, str] | None = None) -> RabbitSettings:
