@@ -45,7 +45,7 @@ class BotSettings:
     show_why: bool = False  # CUSTOMER_AGENT_SHOW_WHY: the test chat and 'why' payloads
     webchat_origins: tuple[str, ...] = ()  # CUSTOMER_AGENT_WEBCHAT_ORIGINS, comma-separated
     retry: RetryPolicy = field(default_factory=RetryPolicy)  # CUSTOMER_AGENT_CONNECTOR_*
-    state_db: str = ""  # CUSTOMER_AGENT_STATE_DB: handoff state; "" = SQLite under data_dir
+    state_db: str = ""  # CUSTOMER_AGENT_STATE_DB: shared state (common/state_db.py); "" = SQLite
 
     @property
     def connectors_dir(self) -> Path:

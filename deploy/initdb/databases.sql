@@ -2,5 +2,6 @@
 -- The analytics consumer's (CUSTOMER_AGENT_ANALYTICS_DB): apart from the tracker's `events`
 -- table, so each is backed up and sized on its own.
 CREATE DATABASE analytics;
--- The handoff state store (CUSTOMER_AGENT_STATE_DB, connectors/handoff).
+-- The shared state (CUSTOMER_AGENT_STATE_DB, connectors/common/state_db.py): handoffs, web chat
+-- outbox, message-id dedupe, sender book, email threads, decision records.
 CREATE DATABASE state;
