@@ -13,6 +13,7 @@ Routes (under `/webhooks/webchat`):
                       (`connectors.common.outbox`), so any Rasa process can serve the poll
   GET  /static/<f>    widget.js, widget.css, i18n.js, avatar.svg
   GET  /test          the admin test-chat page, only when show-why is enabled (else 404)
+  POST /test/batch    the profile's sample questions as test cases (connectors/webchat_batch.py)
 
 Browsers call it with "simple" CORS requests (text/plain JSON bodies, no custom headers), so no
 preflight is needed: Rasa's own sanic-cors middleware answers every OPTIONS request itself.
@@ -41,6 +42,7 @@ from connectors.common.turn import run_turn
 from connectors.replies import merge_utterance
 from connectors.settings import get_settings
 from connectors.settings import profile as agent_profile
+from connectors.webchat_batch import mount_batch
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +310,7 @@ class WebChatInput(InputChannel):
                 headers={"Cache-Control": "no-store"},
             )
 
+        mount_batch(webchat, self, on_new_message)  # POST /test/batch: the sample questions
         return webchat
 
     async def push(self, sender_id: str, message: OutboundMessage) -> DeliveryResult:

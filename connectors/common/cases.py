@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("answer", "clarify", "handoff")
+# sender ids of the test-chat page's batch conversations (connectors/webchat_batch.py): a test
+# run, not a visitor, so `customer-agent gaps` leaves them out
+BATCH_SENDER_PREFIX = "testbatch-"
 _CASE_KEYS = frozenset({"name", "question", "language", "channel", "history", "expect"})
 _EXPECT_KEYS = frozenset({"kind", "cites", "contains", "excludes"})
 _ROLES = ("user", "agent")

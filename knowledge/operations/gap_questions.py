@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from connectors.common.cases import BATCH_SENDER_PREFIX
 from knowledge.operations.events import TrackerEvent, feedback_of, feedback_vote
 from knowledge.operations.gaps import GapQuestion
 from knowledge.operations.lifecycle import CHAT_CLOSE_S, _custom, _is_person, conversations_of
@@ -78,6 +79,8 @@ def tracker_gap_questions(
     sender, as `read_events` yields them)."""
     out: list[GapQuestion] = []
     for batch in _by_sender(events):
+        if batch[0].sender_id.startswith(BATCH_SENDER_PREFIX):
+            continue  # the test-chat page's sample batch, not a visitor
         out += [q for q in sender_gap_questions(batch, now=now) if q.ts >= since]
     return sorted(out, key=lambda q: -q.ts)
 

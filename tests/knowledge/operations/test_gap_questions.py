@@ -71,6 +71,8 @@ def write_fixture(db: Path) -> None:
         db, "replied", clarified(t0, "How do I cancel it?") + answered(t0 + 60, "the order")
     )
     write_tracker(db, "recent", clarified(NOW - HOUR, "Can I change it?"))
+    # the test-chat page's sample batch is a test run, not a visitor
+    write_tracker(db, "testbatch-1f2e", handoff(t0, "Do you sell gift cards?", "no_answer"))
 
 
 def test_expected_gap_questions_from_trackers(tmp_path: Path) -> None:
