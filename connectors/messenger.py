@@ -10,6 +10,7 @@ Register in credentials.yml as `connectors.messenger.MessengerInput`; the webhoo
     page_access_token  MESSENGER_PAGE_ACCESS_TOKEN  token for the Send API
     api_version        MESSENGER_API_VERSION        default v21.0
     api_base           GRAPH_API_BASE               default https://graph.facebook.com
+    feedback_prompt    MESSENGER_FEEDBACK_PROMPT    "Was this helpful?" once per conversation (true)
 
 Every POST must carry `X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body>`; it is
 compared in constant time and anything else - including a missing app secret - is a 403.
@@ -35,9 +36,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.common import feedback
 from connectors.common.chat_channel import ChatWebhookInput, Inbound
 from connectors.common.chat_output import ChatOutput, Routing
-from connectors.common.config import retry_policy_from_env, setting
+from connectors.common.config import flag, retry_policy_from_env, setting
 from connectors.common.outbound import OutboundError, RetryPolicy, post_with_retries
 from connectors.common.text import (
     BotMessage,
@@ -68,6 +70,7 @@ class MessengerConfig:
     api_version: str = DEFAULT_API_VERSION
     api_base: str = "https://graph.facebook.com"
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    feedback_prompt: bool = True  # "Was this helpful?" after a conversation's first answer
 
     @classmethod
     def load(cls, credentials: Mapping[str, Any] | None) -> MessengerConfig:
@@ -86,6 +89,9 @@ class MessengerConfig:
                 or ""
             ).rstrip("/"),
             policy=retry_policy_from_env(),
+            feedback_prompt=flag(
+                credentials, "feedback_prompt", "MESSENGER_FEEDBACK_PROMPT", default=True
+            ),
         )
 
     @property
@@ -189,6 +195,10 @@ class MessengerOutput(ChatOutput[MessengerConfig]):
             what="messenger send",
         )
 
+    def feedback_prompt(self, language: str | None) -> str:
+        """Messenger: the question; its two quick replies carry the answers."""
+        return feedback.question(language)
+
     def is_window_error(self, exc: OutboundError) -> bool:
         error = exc.body.get("error") if isinstance(exc.body, dict) else None
         return isinstance(error, dict) and error.get("error_subcode") in WINDOW_SUBCODES
@@ -245,7 +255,12 @@ class MessengerInput(ChatWebhookInput[MessengerConfig]):
         return cls(MessengerConfig.load(credentials))
 
     def make_output(self) -> MessengerOutput:
-        return MessengerOutput(self.config, self.senders, self.window_closed_handlers)
+        return MessengerOutput(
+            self.config,
+            self.senders,
+            self.window_closed_handlers,
+            prompts=self.prompts if self.config.feedback_prompt else None,
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = self.new_blueprint("messenger_webhook")

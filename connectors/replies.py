@@ -20,8 +20,19 @@ logger = logging.getLogger(__name__)
 
 FALLBACK_RESPONSE = "utter_default"
 # The documented `custom` keys (docs/architecture.md, "The reply payload"); `why` only when
-# show-why is on, `agent`/`event` on messages a person sent through the handoff.
-CUSTOM_KEYS = ("kind", "sources", "language", "options", "agent", "event", "confidence", "why")
+# show-why is on, `agent`/`event` on messages a person sent through the handoff, `answer_id`
+# on AI answers (what visitor feedback names).
+CUSTOM_KEYS = (
+    "kind",
+    "sources",
+    "language",
+    "options",
+    "answer_id",
+    "agent",
+    "event",
+    "confidence",
+    "why",
+)
 # Used when the domain's `utter_default` cannot be rendered (no tracker yet, NLG failing).
 FALLBACK_TEXT = {
     "en": "Sorry, something went wrong on our side. Please try again in a moment.",

@@ -10,6 +10,7 @@ Register in credentials.yml as `connectors.whatsapp.WhatsAppInput`; the webhook 
     webhook_url      TWILIO_WEBHOOK_URL       public URL Twilio calls (behind a proxy)
     trust_forwarded  TWILIO_TRUST_FORWARDED   rebuild the URL from X-Forwarded-Proto/Host
     api_base         TWILIO_API_BASE          default https://api.twilio.com
+    feedback_prompt  TWILIO_FEEDBACK_PROMPT   "Was this helpful?" once per conversation (true)
 
 Inbound requests are verified with Twilio's `RequestValidator` over the public URL Twilio
 called; a bad or missing signature, or no auth token configured, is answered 403. Each
@@ -37,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from connectors.common import feedback
 from connectors.common.chat_channel import ChatWebhookInput, Inbound
 from connectors.common.chat_output import ChatOutput, Routing
 from connectors.common.config import flag, retry_policy_from_env, setting
@@ -77,6 +79,7 @@ class TwilioConfig:
     trust_forwarded: bool = False
     api_base: str = "https://api.twilio.com"
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    feedback_prompt: bool = True  # "Was this helpful?" after a conversation's first answer
 
     @classmethod
     def load(cls, credentials: Mapping[str, Any] | None) -> TwilioConfig:
@@ -94,6 +97,9 @@ class TwilioConfig:
                 setting(credentials, "api_base", "TWILIO_API_BASE", "https://api.twilio.com") or ""
             ).rstrip("/"),
             policy=retry_policy_from_env(),
+            feedback_prompt=flag(
+                credentials, "feedback_prompt", "TWILIO_FEEDBACK_PROMPT", default=True
+            ),
         )
 
     @property
@@ -172,6 +178,10 @@ class WhatsAppOutput(ChatOutput[TwilioConfig]):
             what="twilio message",
         )
 
+    def feedback_prompt(self, language: str | None) -> str:
+        """WhatsApp has no quick replies without Content templates: ask for 1 or 2."""
+        return feedback.text_prompt(language)
+
     def is_window_error(self, exc: OutboundError) -> bool:
         code = exc.body.get("code") if isinstance(exc.body, dict) else None
         return code in WINDOW_ERROR_CODES
@@ -194,7 +204,12 @@ class WhatsAppInput(ChatWebhookInput[TwilioConfig]):
         return cls(TwilioConfig.load(credentials))
 
     def make_output(self) -> WhatsAppOutput:
-        return WhatsAppOutput(self.config, self.senders, self.window_closed_handlers)
+        return WhatsAppOutput(
+            self.config,
+            self.senders,
+            self.window_closed_handlers,
+            prompts=self.prompts if self.config.feedback_prompt else None,
+        )
 
     def public_url(self, request: Request) -> str:
         """The URL Twilio signed: the configured public URL (plus the query string), or the

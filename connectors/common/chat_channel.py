@@ -23,6 +23,7 @@ from sanic.response import HTTPResponse
 from connectors.common.chat_output import ChatOutput
 from connectors.common.dedupe import ProcessedIds
 from connectors.common.delivery import DeliveryResult, OutboundMessage
+from connectors.common.feedback import PromptBook, vote_of
 from connectors.common.senders import SenderBook
 from connectors.common.tasks import BackgroundTasks
 from connectors.common.text import match_option, phrase
@@ -67,10 +68,12 @@ class ChatWebhookInput(InputChannel, Generic[ConfigT]):
         config: ConfigT,
         processed: ProcessedIds | None = None,
         senders: SenderBook | None = None,
+        prompts: PromptBook | None = None,
     ) -> None:
         self.config = config
         self.processed = processed or ProcessedIds()
         self.senders = senders or SenderBook()
+        self.prompts = prompts or PromptBook()
         self.tasks = BackgroundTasks(self.channel)
         # Anyone may append here to take over replies the platform's window no longer allows.
         self.window_closed_handlers: list[WindowClosedHandler] = []
@@ -126,8 +129,10 @@ class ChatWebhookInput(InputChannel, Generic[ConfigT]):
 
         Media without text gets the "text only" phrase in the visitor's last language; a typed
         reply matching a numbered option shown last ("2", or its title) becomes that option's
-        payload; the remembered options are forgotten after any reply."""
+        payload (after the feedback prompt also "yes", "nee", a thumb: `vote_of`); the
+        remembered options are forgotten after any reply."""
         output = self.make_output()
+        await self.prompts.visitor_wrote(self.channel, inbound.sender)
         record = await self.senders.get(self.channel, inbound.sender)
         if inbound.text is None:
             await output.deliver(inbound.sender, phrase("text_only", record.language))
@@ -135,7 +140,7 @@ class ChatWebhookInput(InputChannel, Generic[ConfigT]):
         text = inbound.text
         if record.options:
             if inbound.kind == "text":
-                text = match_option(text, record.options) or text
+                text = match_option(text, record.options) or vote_of(text, record.options) or text
             await self.senders.set_options(self.channel, inbound.sender, [])
         metadata = {"channel": self.channel, "message_id": inbound.message_id, **inbound.metadata}
         message = UserMessage(
@@ -166,3 +171,4 @@ class ChatWebhookInput(InputChannel, Generic[ConfigT]):
             logger.warning("%s: stopped with messages still in flight", self.channel)
         self.processed.close()
         self.senders.close()
+        self.prompts.close()

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from rasa.core.channels.channel import OutputChannel
 
 from connectors.common.delivery import DeliveryResult, OutboundMessage
+from connectors.common.feedback import PromptBook, prompt_options
 from connectors.common.outbound import OutboundError
 from connectors.common.senders import SenderBook
 from connectors.common.text import BotMessage, Option, split_text
@@ -50,9 +51,11 @@ class ChatOutput(OutputChannel, Generic[ConfigT]):
         senders: SenderBook,
         window_closed_handlers: list[WindowClosedHandler] | None = None,
         clock: Callable[[], float] = time.time,
+        prompts: PromptBook | None = None,
     ) -> None:
         self.config = config
         self.senders = senders
+        self.prompts = prompts  # None: no "Was this helpful?" prompt
         # shared with the input channel, so a handler registered later still applies
         self.window_closed_handlers = (
             window_closed_handlers if window_closed_handlers is not None else []
@@ -82,6 +85,10 @@ class ChatOutput(OutputChannel, Generic[ConfigT]):
         """Whether the platform refused because its messaging window is closed."""
         raise NotImplementedError
 
+    def feedback_prompt(self, language: str | None) -> str:
+        """The "Was this helpful?" text (`connectors.common.feedback`)."""
+        raise NotImplementedError
+
     # shared algorithm -----------------------------------------------------------------------
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
@@ -94,12 +101,28 @@ class ChatOutput(OutputChannel, Generic[ConfigT]):
         merged = merge_utterance(message, show_why=False)
         if merged:
             self.messages.append(merged)
-        await self.deliver(
+        result = await self.deliver(
             recipient_id,
             body,
             options=bot.options,
             language=bot.language,
             human=bot.kind == "human",
+        )
+        if bot.kind == "answer" and result.ok:
+            custom = message.get("custom")
+            answer_id = custom.get("answer_id") if isinstance(custom, dict) else None
+            await self._prompt_feedback(recipient_id, str(answer_id or ""), bot)
+
+    async def _prompt_feedback(self, recipient_id: str, answer_id: str, bot: BotMessage) -> None:
+        """After the conversation's first delivered AI answer, once: "Was this helpful?" with
+        the feedback shortcuts as the remembered options (docs/architecture.md "Feedback")."""
+        if self.prompts is None or not await self.prompts.claim(self.channel, recipient_id):
+            return
+        await self.deliver(
+            recipient_id,
+            self.feedback_prompt(bot.language),
+            options=prompt_options(answer_id or None, bot.language),
+            language=bot.language,
         )
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:

@@ -146,6 +146,7 @@ def make(stub: PlatformStub, **overrides: Any) -> Harness:
         "app_secret": SECRET,
         "page_access_token": PAGE_TOKEN,
         "api_base": stub.base_url,
+        "feedback_prompt": "false",  # the prompt: test_*_feedback.py
         "api_version": "v19.0",
     }
     creds.update(overrides)

@@ -119,6 +119,7 @@ def credentials(stub: PlatformStub, **overrides: Any) -> dict[str, Any]:
         "whatsapp_number": "+14155238886",
         "webhook_url": PUBLIC_URL,
         "api_base": stub.base_url,
+        "feedback_prompt": "false",  # the prompt: test_*_feedback.py
     }
     creds.update(overrides)
     return creds

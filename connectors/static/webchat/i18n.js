@@ -15,7 +15,11 @@ window.CustomerAgentI18n = {
     tooLong: "Your message is too long.",
     rateLimited: "You are sending messages quickly. Please wait a moment.",
     restart: "Start a new conversation",
-    you: "You"
+    you: "You",
+    feedbackQuestion: "Was this helpful?",
+    feedbackUp: "Helpful",
+    feedbackDown: "Not helpful",
+    feedbackThanks: "Thanks for your feedback"
   },
   nl: {
     open: "Open chat met {name}",
@@ -32,7 +36,11 @@ window.CustomerAgentI18n = {
     tooLong: "Je bericht is te lang.",
     rateLimited: "Je stuurt snel berichten. Wacht even.",
     restart: "Nieuw gesprek beginnen",
-    you: "Jij"
+    you: "Jij",
+    feedbackQuestion: "Was dit nuttig?",
+    feedbackUp: "Nuttig",
+    feedbackDown: "Niet nuttig",
+    feedbackThanks: "Bedankt voor je feedback"
   },
   de: {
     open: "Chat mit {name} öffnen",
@@ -49,7 +57,11 @@ window.CustomerAgentI18n = {
     tooLong: "Ihre Nachricht ist zu lang.",
     rateLimited: "Sie senden sehr schnell Nachrichten. Bitte warten Sie einen Moment.",
     restart: "Neue Unterhaltung beginnen",
-    you: "Sie"
+    you: "Sie",
+    feedbackQuestion: "War das hilfreich?",
+    feedbackUp: "Hilfreich",
+    feedbackDown: "Nicht hilfreich",
+    feedbackThanks: "Danke für dein Feedback"
   },
   fr: {
     open: "Ouvrir le chat avec {name}",
@@ -66,7 +78,11 @@ window.CustomerAgentI18n = {
     tooLong: "Votre message est trop long.",
     rateLimited: "Vous envoyez des messages très vite. Patientez un instant.",
     restart: "Commencer une nouvelle conversation",
-    you: "Vous"
+    you: "Vous",
+    feedbackQuestion: "Cette réponse vous a-t-elle aidé ?",
+    feedbackUp: "Utile",
+    feedbackDown: "Pas utile",
+    feedbackThanks: "Merci pour votre retour"
   },
   es: {
     open: "Abrir chat con {name}",
@@ -83,6 +99,10 @@ window.CustomerAgentI18n = {
     tooLong: "Tu mensaje es demasiado largo.",
     rateLimited: "Estás enviando mensajes muy rápido. Espera un momento.",
     restart: "Empezar una conversación nueva",
-    you: "Tú"
+    you: "Tú",
+    feedbackQuestion: "¿Te ha sido útil?",
+    feedbackUp: "Útil",
+    feedbackDown: "No útil",
+    feedbackThanks: "Gracias por tu opinión"
   }
 };

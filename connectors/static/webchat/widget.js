@@ -434,6 +434,9 @@
       nav.appendChild(ul);
       row.appendChild(nav);
     }
+    if (custom.kind === "answer" && typeof custom.answer_id === "string" && custom.answer_id) {
+      row.appendChild(renderFeedback(msg, String(custom.answer_id)));
+    }
 
     var buttons = Array.isArray(msg.buttons) ? msg.buttons.filter(function (b) {
       return b && b.title && b.payload;
@@ -462,6 +465,51 @@
     ui.log.appendChild(row);
   }
 
+  // Thumbs under each AI answer (docs/architecture.md "Feedback"): a click sends the shortcut
+  // /feedback{"helpful": "up"|"down", "answer_id": ...} as a hidden message, so the tracker
+  // records it; the choice is kept with the stored message and shown, one vote per answer.
+  function renderFeedback(msg, answerId) {
+    var box = el("div", "ca-feedback");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", t("feedbackQuestion"));
+    var label = el("span", "ca-feedback-label");
+    label.setAttribute("aria-live", "polite");
+    box.appendChild(label);
+    var thumbs = [["up", "\ud83d\udc4d", "feedbackUp"], ["down", "\ud83d\udc4e", "feedbackDown"]];
+    var buttons = thumbs.map(function (th) {
+      var b = el("button", "ca-thumb ca-thumb-" + th[0], th[1]);
+      b.type = "button";
+      b.setAttribute("data-vote", th[0]);
+      b.setAttribute("aria-label", t(th[2]));
+      b.title = t(th[2]);
+      b.addEventListener("click", function () {
+        if (msg.feedback) return;
+        msg.feedback = th[0];
+        saveState();
+        show();
+        var shortcut = "/feedback" + JSON.stringify({ helpful: th[0], answer_id: answerId });
+        send(shortcut, { hidden: true, quiet: true, onError: function () {
+          msg.feedback = null;  // not recorded: the visitor may try again
+          saveState();
+          show();
+        } });
+      });
+      box.appendChild(b);
+      return b;
+    });
+    function show() {
+      label.textContent = msg.feedback ? t("feedbackThanks") : t("feedbackQuestion");
+      buttons.forEach(function (b) {
+        var vote = b.getAttribute("data-vote");
+        b.disabled = !!msg.feedback;
+        b.setAttribute("aria-pressed", msg.feedback === vote ? "true" : "false");
+      });
+      box.setAttribute("data-feedback", msg.feedback || "");
+    }
+    show();
+    return box;
+  }
+
   function disableOldOptions() {
     Array.prototype.forEach.call(ui.log.querySelectorAll(".ca-option"), function (b) {
       b.disabled = true;
@@ -484,6 +532,7 @@
 
   function addBot(msg) {
     var custom = msg.custom || {};
+    if (custom.kind === "feedback") return;  // the thumbs under the answer already show it
     // a person's message (Slack handoff): "agent_left" / "closed" hand the header back
     var over = custom.event === "agent_left" || custom.event === "closed";
     if (custom.kind === "human" && custom.agent && custom.agent.name && !over) {
@@ -547,7 +596,7 @@
     }
     saveState();
     scrollDown();
-    setBusy(true);
+    if (!opts.quiet) setBusy(true);
     var body = JSON.stringify({
       conversation_id: state.conversation_id,
       message: text,
@@ -570,8 +619,9 @@
       var key = err && (err.message === "rateLimited" || err.message === "tooLong")
         ? err.message : "error";
       renderNotice(t(key));
+      if (opts.onError) opts.onError();
     }).then(function () {
-      setBusy(false);
+      if (!opts.quiet) setBusy(false);
       scrollDown();
     });
   }

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from rasa.shared.core.events import SlotSet, UserUttered
 
+from connectors.common.channel_assignment import accounts_of
 from connectors.common.chat_channel import Inbound
 from connectors.common.unassigned import NOBODY_TEXTS
 from connectors.whatsapp import TwilioConfig, WhatsAppInput
@@ -82,6 +83,7 @@ async def start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, handoff: dict[s
         auth_token=twilio.auth_token,
         whatsapp_number=ASSIGNED,
         api_base=twilio.base_url,
+        feedback_prompt=False,  # the prompt: tests/connectors/test_whatsapp_feedback.py
     )
     wa = WhatsAppInput(config)
     h.app.ctx.input_channels.append(wa)
@@ -153,3 +155,28 @@ async def test_without_slack_the_visitor_is_told_nobody_answers_there(without_sl
     tracker = await s.h.agent.tracker_store.retrieve(VISITOR)
     assert not tracker.is_paused() and not tracker.get_slot("handoff_active")
     assert tracker.get_slot("handoff_reason") == "channel_not_assigned"
+
+
+async def test_the_whatsapp_webhook_tells_which_number_was_written_to(monkeypatch, tmp_path):
+    """The account comes from Twilio's signed `To`: the metadata `run_turn` checks."""
+    from tests.connectors import test_whatsapp as wa_tests
+
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
+    stub = PlatformStub(account_sid=wa_tests.ACCOUNT, auth_token=wa_tests.TOKEN)
+    await stub.start()
+    try:
+        h = wa_tests.make(stub)
+        resp = await h.post(wa_tests.inbound("Hallo", To=SALES))
+        assert resp.status_code == 200
+        [message] = h.agent.messages
+        assert message.metadata["to"] == SALES
+        assert accounts_of("whatsapp", message.metadata) == [SALES]
+    finally:
+        await stub.stop()
+
+
+def test_accounts_come_from_each_connectors_metadata():
+    assert accounts_of("messenger", {"page_id": "104512345678901"}) == ["104512345678901"]
+    mail = {"email": {"from": "v@example.org", "to": ["help@acme.com", "sales@acme.com"]}}
+    assert accounts_of("email", mail) == ["help@acme.com", "sales@acme.com"]
+    assert accounts_of("webchat", {"to": "x"}) == [] and accounts_of("whatsapp", None) == []
