@@ -62,3 +62,41 @@ def test_batch_route_refuses_other_sites_and_answers_json(scripted_bot: str) -> 
     code, body = post(None)
     assert code == 200 and (body["passed"], body["failed"]) == (2, 1)
     assert {c["language"] for c in body["cases"]} == {"en", "nl"}
+
+
+@pytest.fixture(scope="module")
+def show_why_stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The real agent (trained model, action server, indexed sample) with show-why on."""
+    from tests.support.stack import has_model, running_stack
+
+    if not has_model():
+        pytest.fail("no trained model under models/: run `make train` (make test does)")
+    with running_stack(
+        tmp_path_factory.mktemp("batch-stack"), {"CUSTOMER_AGENT_SHOW_WHY": "true"}
+    ) as stack:
+        yield stack
+
+
+@pytest.mark.slow
+def test_the_shipped_sample_questions_pass_against_the_real_agent(
+    launch: Any, show_why_stack: Any, artifacts: Any
+) -> None:
+    """bot/agent_profile.yml's sample questions, with bot/test_cases.yml's expectations (the
+    ambiguous "How do I cancel?" and "Hoe stuur ik het terug?" ask which one is meant)."""
+    context = launch("en").new_context(viewport={"width": 1280, "height": 1100})
+    page = context.new_page()
+    try:
+        page.goto(f"{show_why_stack.rasa_url}/webhooks/webchat/test")
+        page.get_by_role("button", name="Run the sample questions as a test").click()
+        expect(page.get_by_role("status")).to_have_text("8 passed, 0 failed", timeout=300_000)
+        rows = page.locator("#batch-results tbody tr")
+        expect(rows).to_have_count(8)
+        cancel = rows.filter(has_text="How do I cancel?")
+        expect(cancel).to_contain_text("clarify")
+        delivery = rows.filter(has_text="How long does delivery to Belgium take?")
+        expect(delivery).to_contain_text(
+            "answer citing https://help.fennoway.example/en/shipping-costs-and-times"
+        )
+        page.screenshot(path=str(artifacts / "test-chat-batch-sample.png"), full_page=True)
+    finally:
+        context.close()
