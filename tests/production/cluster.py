@@ -86,11 +86,13 @@ def running_cluster(
     action_servers: int = 2,
     extra: dict[str, str] | None = None,
     credentials: Path | None = None,
+    rasa_args: tuple[str, ...] = (),
     startup_timeout: float = 600.0,
 ) -> Iterator[Cluster]:
     """Start `action_servers` action servers and `rasa_servers` Rasa servers (Rasa server i
     calls action server i % action_servers), all on one PostgreSQL database, Redis and queue;
-    `credentials` replaces credentials.yml (the load benchmark raises the web chat rate limits)."""
+    `credentials` replaces credentials.yml (the load benchmark raises the web chat rate limits);
+    `rasa_args` are added to each `rasa run` (e.g. `--enable-api`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     action_ports = [free_port() for _ in range(action_servers)]
     rasa_ports = [free_port() for _ in range(rasa_servers)]
@@ -120,7 +122,7 @@ def running_cluster(
             env["CUSTOMER_AGENT_ACTION_URL"] = f"http://127.0.0.1:{action_port}/webhook"
             args = [str(RASA), "run", "--model", str(model_path()), "--credentials"]
             args += [str(credentials or "credentials.yml"), "--endpoints", "endpoints.yml"]
-            args += ["--port", str(port)]
+            args += ["--port", str(port), *rasa_args]
             _spawn(cluster, f"rasa{i}", args, env)
         for i, url in enumerate(cluster.action_urls):
             wait_http(f"{url}/health", startup_timeout, cluster.procs[f"actions{i}"])
