@@ -17,6 +17,7 @@ from knowledge.settings import PROJECT_ROOT, get_settings
 from knowledge.stores import reset_store
 
 SHIPPED = PROJECT_ROOT / "bot" / "test_cases.yml"
+CACHE = PROJECT_ROOT / "var" / "test-cache" / "embeddings.sqlite"
 
 FAILING = """
 cases:
@@ -35,6 +36,8 @@ cases:
 
 def _use(data: Path, mp: pytest.MonkeyPatch) -> None:
     mp.setenv("CUSTOMER_AGENT_DATA", str(data))
+    # embeddings are keyed by model + exact text: sharing them across runs only saves time
+    mp.setenv("CUSTOMER_AGENT_EMBEDDING_CACHE", str(CACHE))
     get_settings.cache_clear()
     reset_store()
 
