@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,51 +11,27 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from email_agent import FakeAgent
-from email_servers import PASSWORD, USER, Dovecot, SmtpSink, start_smtp
+from email_servers import Dovecot, SmtpSink, plain_config, running_dovecot, running_smtp
 
 from connectors.email.config import EmailConfig
 
 
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
-    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
-        pytest.skip("dovecot binary missing: apt-get install dovecot-imapd (make setup does)")
-    server = Dovecot()
-    try:
-        server.start()
+    with running_dovecot() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpSink]:
-    controller, sink = start_smtp()
-    sink.port = controller.port  # type: ignore[attr-defined]
-    try:
+    with running_smtp() as (sink, port):
+        sink.port = port  # type: ignore[attr-defined]
         yield sink
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
 def config(dovecot: Dovecot, smtp: SmtpSink, tmp_path: Path) -> EmailConfig:
-    return EmailConfig(
-        imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        imap_security="none",
-        username=USER,
-        password=PASSWORD,
-        from_address=USER,
-        from_name="Example Support",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,  # type: ignore[attr-defined]
-        smtp_security="none",
-        poll_interval_s=5.0,
-        timeout_s=5.0,
-        send_attempts=2,
-        data_dir=tmp_path / "data",
-    )
+    return plain_config(dovecot.port, smtp.port, tmp_path / "data")  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import Message
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from connectors.email.config import EmailConfig
 
 USER = "support@example.test"
 PASSWORD = "s3cret-test-pass"
@@ -230,6 +233,51 @@ def start_smtp() -> tuple[Controller, SmtpSink]:
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     return controller, sink
+
+
+@contextlib.contextmanager
+def running_dovecot(cert: tuple[Path, Path] | None = None) -> Iterator[Dovecot]:
+    """A started Dovecot for one test (the test is skipped where the binary is missing)."""
+    import pytest
+
+    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
+        pytest.skip("dovecot binary missing: apt-get install dovecot-imapd (make setup does)")
+    server = Dovecot(cert)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def running_smtp() -> Iterator[tuple[SmtpSink, int]]:
+    """A capturing SMTP server for one test, with its port."""
+    controller, sink = start_smtp()
+    try:
+        yield sink, controller.port
+    finally:
+        controller.stop()
+
+
+def plain_config(imap_port: int, smtp_port: int, data_dir: Path) -> EmailConfig:
+    """The connector's settings against the plain (no TLS) local servers above."""
+    return EmailConfig(
+        imap_host="127.0.0.1",
+        imap_port=imap_port,
+        imap_security="none",
+        username=USER,
+        password=PASSWORD,
+        from_address=USER,
+        from_name="Example Support",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_security="none",
+        poll_interval_s=5.0,
+        timeout_s=5.0,
+        send_attempts=2,
+        data_dir=data_dir,
+    )
 
 
 def make_cert(directory: Path) -> tuple[Path, Path]:

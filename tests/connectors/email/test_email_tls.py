@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from email_mails import VISITOR, visitor_mail
-from email_servers import PASSWORD, USER, Dovecot, SmtpSink, free_port, make_cert
+from email_servers import PASSWORD, USER, Dovecot, SmtpSink, free_port, make_cert, running_dovecot
 
 from connectors.email.channel import EmailInput
 from connectors.email.config import EmailConfig
@@ -30,14 +30,8 @@ def cert(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def tls_dovecot(cert) -> Iterator[Dovecot]:
-    if not shutil.which("dovecot"):
-        pytest.skip("dovecot binary missing: apt-get install dovecot-imapd (make setup does)")
-    server = Dovecot(cert)
-    try:
-        server.start()
+    with running_dovecot(cert) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

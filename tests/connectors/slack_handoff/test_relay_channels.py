@@ -8,11 +8,9 @@ turn is what `action_handoff` leaves in the tracker (the harness's agent has no 
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,13 +18,18 @@ from rasa.shared.core.events import BotUttered, ConversationPaused, SlotSet, Use
 
 from connectors.common.chat_channel import Inbound
 from connectors.email.channel import EmailInput
-from connectors.email.config import EmailConfig
 from connectors.email.smtp import SmtpSender
 from connectors.whatsapp import TwilioConfig, WhatsAppInput
 from tests.connectors.common.platform_stub import PlatformStub
 from tests.connectors.email.email_mails import VISITOR as MAIL_VISITOR
 from tests.connectors.email.email_mails import visitor_mail
-from tests.connectors.email.email_servers import PASSWORD, USER, Dovecot, SmtpSink, start_smtp
+from tests.connectors.email.email_servers import (
+    Dovecot,
+    SmtpSink,
+    plain_config,
+    running_dovecot,
+    running_smtp,
+)
 from tests.connectors.slack_handoff.harness import Harness, make_harness
 
 WA_VISITOR = "whatsapp:+31612345678"
@@ -201,23 +204,14 @@ async def test_whatsapp_error_63016_is_posted_into_the_thread(whatsapp):
 
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
-    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
-        pytest.skip("dovecot binary missing: apt-get install dovecot-imapd (make setup does)")
-    server = Dovecot()
-    try:
-        server.start()
+    with running_dovecot() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[SmtpSink, int]]:
-    controller, sink = start_smtp()
-    try:
-        yield sink, controller.port
-    finally:
-        controller.stop()
+    with running_smtp() as running:
+        yield running
 
 
 async def test_email_agent_reply_is_a_threaded_smtp_reply_and_a_refusal_reaches_the_thread(
@@ -225,22 +219,7 @@ async def test_email_agent_reply_is_a_threaded_smtp_reply_and_a_refusal_reaches_
 ):
     monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
     sink, smtp_port = smtp
-    config = EmailConfig(
-        imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        imap_security="none",
-        username=USER,
-        password=PASSWORD,
-        from_address=USER,
-        from_name="Example Support",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_port,
-        smtp_security="none",
-        poll_interval_s=5.0,
-        timeout_s=5.0,
-        send_attempts=2,
-        data_dir=tmp_path / "data",
-    )
+    config = plain_config(dovecot.port, smtp_port, tmp_path / "data")
     h = await make_harness(tmp_path)
     email = EmailInput(config)
     email._sender = SmtpSender(config, retry_base_s=0.01)
