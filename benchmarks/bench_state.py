@@ -56,6 +56,7 @@ def bench(backend: str, db_for: Callable[[tuple[str, ...]], object], n: int) -> 
         box.fetch(f"c{i % 50}", new_id)
 
     rows = [
+        ("round trip (SELECT 1)", timed(n, lambda i: ids.db.execute("SELECT 1"))),
         ("dedupe claim", timed(n, lambda i: ids.claim_sync("whatsapp", f"SM{i}"))),
         ("sender get + touch", timed(n, sender)),
         ("outbox push + acking poll", timed(n, push_and_ack)),
