@@ -31,6 +31,10 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
+def _pct_or_dash(x: float | None) -> str:
+    return "-" if x is None else _pct(x)
+
+
 def _tiles(r: Report) -> list[tuple[str, str]]:
     lat = r.latency_ms
     return [
@@ -44,7 +48,17 @@ def _tiles(r: Report) -> list[tuple[str, str]]:
         ("billable / conversation", str(r.billable.get("per_conversation", 0))),
         ("billable / resolution", str(r.billable.get("per_resolution", 0))),
         ("latency p50 / p95", f"{lat.get('p50') or '-'} / {lat.get('p95') or '-'} ms"),
+        (
+            "helpful (feedback)",
+            _pct_or_dash(_share(r.feedback.get("positive", 0), r.feedback.get("negative", 0))),
+        ),
     ]
+
+
+def _share(positive: int, negative: int) -> float | None:
+    """Share of votes that said "helpful"; None without votes."""
+    votes = positive + negative
+    return positive / votes if votes else None
 
 
 def _figures(r: Report) -> list[Any]:
@@ -78,36 +92,55 @@ def _figures(r: Report) -> list[Any]:
                 x=days,
                 y=[d["resolution_rate"] for d in r.daily],
                 mode="lines+markers",
-            ),
+            )
+        ],
+        layout={
+            **layout,
+            "title": "Resolution over time",
+            "yaxis": {"tickformat": ".0%", "range": [0, 1]},
+        },
+    )
+    feedback = go.Figure(
+        [
             go.Bar(
-                name="feedback +",
+                name="helpful",
                 marker_color="#2ca02c",
                 x=days,
                 y=[d["feedback_positive"] for d in r.daily],
-                yaxis="y2",
-                opacity=0.5,
             ),
             go.Bar(
-                name="feedback -",
+                name="not helpful",
                 marker_color="#d62728",
                 x=days,
                 y=[d["feedback_negative"] for d in r.daily],
+            ),
+            go.Scatter(
+                name="helpful share",
+                x=days,
+                y=[_share(d["feedback_positive"], d["feedback_negative"]) for d in r.daily],
+                mode="lines+markers",
                 yaxis="y2",
-                opacity=0.5,
+                connectgaps=True,
             ),
         ],
         layout={
             **layout,
-            "title": "Resolution over time, feedback",
-            "yaxis": {"tickformat": ".0%", "range": [0, 1]},
-            "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False},
+            "barmode": "stack",
+            "title": "Feedback per day (votes on answers)",
+            "yaxis2": {
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+                "tickformat": ".0%",
+                "range": [0, 1],
+            },
         },
     )
     funnel = go.Figure(
         [go.Funnel(y=list(r.funnel), x=list(r.funnel.values()), textinfo="value+percent initial")],
         layout={**layout, "title": "Funnel: new -> involved -> answered -> resolved"},
     )
-    return [per_day, channels, trend, funnel]
+    return [per_day, channels, trend, feedback, funnel]
 
 
 def render_html(report: Report) -> str:

@@ -47,7 +47,7 @@ def test_report_page_renders_offline(
     page.on("request", lambda r: requests.append(r.url))
     page.goto(page_file.as_uri())
     page.wait_for_selector(".js-plotly-plot .main-svg")
-    assert page.locator(".js-plotly-plot").count() == 4
+    assert page.locator(".js-plotly-plot").count() == 5
     assert page.locator(".tile").count() >= 8
     assert page.locator(".tile .k", has_text="automation rate").count() == 1
     assert [u for u in requests if not u.startswith("file:")] == []

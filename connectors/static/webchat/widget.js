@@ -465,6 +465,27 @@
     ui.log.appendChild(row);
   }
 
+  // A thumb drawn as SVG (no emoji font needed); the "down" one is the "up" one turned over.
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var THUMB_PATH = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79" +
+    "-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 " +
+    "1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+  function thumbIcon(down) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "14");
+    svg.setAttribute("height", "14");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", THUMB_PATH);
+    path.setAttribute("fill", "currentColor");
+    if (down) path.setAttribute("transform", "rotate(180 12 12)");
+    svg.appendChild(path);
+    return svg;
+  }
+
   // Thumbs under each AI answer (docs/architecture.md "Feedback"): a click sends the shortcut
   // /feedback{"helpful": "up"|"down", "answer_id": ...} as a hidden message, so the tracker
   // records it; the choice is kept with the stored message and shown, one vote per answer.
@@ -475,13 +496,14 @@
     var label = el("span", "ca-feedback-label");
     label.setAttribute("aria-live", "polite");
     box.appendChild(label);
-    var thumbs = [["up", "\ud83d\udc4d", "feedbackUp"], ["down", "\ud83d\udc4e", "feedbackDown"]];
+    var thumbs = [["up", "feedbackUp"], ["down", "feedbackDown"]];
     var buttons = thumbs.map(function (th) {
-      var b = el("button", "ca-thumb ca-thumb-" + th[0], th[1]);
+      var b = el("button", "ca-thumb ca-thumb-" + th[0]);
+      b.appendChild(thumbIcon(th[0] === "down"));
       b.type = "button";
       b.setAttribute("data-vote", th[0]);
-      b.setAttribute("aria-label", t(th[2]));
-      b.title = t(th[2]);
+      b.setAttribute("aria-label", t(th[1]));
+      b.title = t(th[1]);
       b.addEventListener("click", function () {
         if (msg.feedback) return;
         msg.feedback = th[0];

@@ -88,3 +88,27 @@ def test_missing_tracker_is_one_line(tmp_path: Path, monkeypatch, capsys) -> Non
     monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_DB", str(tmp_path / "none.db"))
     assert main(["report"]) == 1
     assert "no tracker store" in capsys.readouterr().err
+
+
+def test_feedback_in_the_report_and_its_html_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "tracker.db"
+    write_tracker(db, "up", [*answered(T0, answer_id="a1"), feedback(T0 + 9, "up", "a1")])
+    write_tracker(db, "down", [*answered(T0, answer_id="b1"), feedback(T0 + 9, "down", "b1")])
+    write_tracker(  # a WhatsApp "2" names no answer: it is about the last one
+        db, "wa", [*answered(T0, channel="whatsapp"), feedback(T0 + 9, "down", channel="whatsapp")]
+    )
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_STORE", "sqlite")
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_DB", str(db))
+    r = run_json(capsys, "--since", "7d")
+    assert r["conversations"] == 3 and r["billable"]["per_conversation"] == 3
+    assert r["feedback"] == {"positive": 1, "negative": 2}
+    assert r["resolution"] == {"confirmed": 1, "assumed": 0, "unresolved": 2, "pending": 0}
+    day = [d for d in r["daily"] if d["conversations"]]
+    assert [(d["feedback_positive"], d["feedback_negative"]) for d in day] == [(1, 2)]
+    page = tmp_path / "report.html"
+    assert main(["report", "--no-gaps", "--now", str(NOW), "--html", str(page)]) == 0
+    html = page.read_text()
+    assert "Feedback per day" in html
+    assert '<div class="v">33.3%</div><div class="k">helpful (feedback)</div>' in html
