@@ -24,10 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+from bench_handoff import pct  # noqa: E402  (the percentile every latency benchmark reports)
 
 
 def timed(n: int, op: Callable[[int], object]) -> list[float]:

@@ -13,9 +13,10 @@ two column types that differ. Calls block: async code runs them in a worker thre
 connects before the first statement.
 
 PostgreSQL connections: a small pool per process and URL (`POOL_SIZE`), shared by the stores of
-that process. Why a pool and not a connection per call: a webhook makes several statements and
-a fresh connection costs a TCP and auth round trip each (~3-10 ms against <1 ms per statement);
-why small: the budget is servers x workers x `POOL_SIZE` connections. Every connection has a
+that process. Why a pool and not a connection per call: a webhook makes several statements, and
+each fresh connection would add a TCP handshake, authentication and session set-up to them
+(a round trip on a pooled connection is 0.03 ms here, benchmarks/bench_state.py); why small:
+the budget is servers x workers x `POOL_SIZE` connections. Every connection has a
 connect timeout, a statement timeout and an idle-in-transaction timeout; waiting for a free
 connection times out too. Either driver works: psycopg2 (the Rasa env) or psycopg 3 (the agent
 env), imported on first use.
