@@ -251,7 +251,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     report = sync_sources(args.source, progress=not args.quiet and sys.stderr.isatty())
     print(report.summary())
-    if report.sources:
+    if any(s.added or s.updated or s.removed for s in report.sources):  # content changed
         from knowledge.cli.insights import recheck_after_sync
 
         recheck_after_sync()
