@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -66,6 +67,9 @@ async def _pause(agent: Any, message: UserMessage, events: list[Event]) -> None:
                 sender_id, append_action_listen=False
             )
         for event in events:
+            # stamped after the session start: the SQL tracker store orders events by time and
+            # reads the session from its last start, so an earlier stamp would drop the pause
+            event.timestamp = time.time()
             tracker.update(event, agent.domain)
         await agent.tracker_store.save(tracker)
 
