@@ -58,6 +58,14 @@ def _group(
     return [off(title, f"not configured ({closed})")]
 
 
+def _hex32(env: Mapping[str, str], name: str, fix: str) -> list[Finding]:
+    """[] when `name` holds 32 hex digits (Twilio auth tokens, Meta and Slack secrets)."""
+    value = secret(env, name)
+    if _HEX32.match(value):
+        return []
+    return [fail(name, "is not 32 hex digits" if value else "is not set", fix)]
+
+
 def check_twilio(env: Mapping[str, str]) -> list[Finding]:
     names = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER")
     skipped = _group(env, "WhatsApp", names, "its webhook answers 403")
@@ -68,9 +76,7 @@ def check_twilio(env: Mapping[str, str]) -> list[Finding]:
     if not re.match(r"^AC[0-9a-fA-F]{32}$", sid):
         shown = f"{sid!r} is not an Account SID (AC + 32 hex digits)" if sid else "is not set"
         out.append(fail("TWILIO_ACCOUNT_SID", shown, f"copy the Account SID from {TWILIO_CONSOLE}"))
-    if not _HEX32.match(secret(env, "TWILIO_AUTH_TOKEN")):
-        state = "is not set" if not secret(env, "TWILIO_AUTH_TOKEN") else "is not 32 hex digits"
-        out.append(fail("TWILIO_AUTH_TOKEN", state, f"copy the Auth Token from {TWILIO_CONSOLE}"))
+    out += _hex32(env, "TWILIO_AUTH_TOKEN", f"copy the Auth Token from {TWILIO_CONSOLE}")
     number = secret(env, "TWILIO_WHATSAPP_NUMBER").removeprefix("whatsapp:")
     service = secret(env, "TWILIO_MESSAGING_SERVICE_SID")
     if not _PHONE.match(number) and not re.match(r"^MG[0-9a-fA-F]{32}$", service):
@@ -99,10 +105,8 @@ def check_meta(env: Mapping[str, str]) -> list[Finding]:
                 f"choose any string and enter the same in {META_APP} > Messenger > Webhooks",
             )
         )
-    if not _HEX32.match(secret(env, "MESSENGER_APP_SECRET")):
-        state = "is not set" if not secret(env, "MESSENGER_APP_SECRET") else "is not 32 hex digits"
-        fix = f"copy the App Secret from {META_APP} > App settings > Basic"
-        out.append(fail("MESSENGER_APP_SECRET", state, fix))
+    fix = f"copy the App Secret from {META_APP} > App settings > Basic"
+    out += _hex32(env, "MESSENGER_APP_SECRET", fix)
     token = secret(env, "MESSENGER_PAGE_ACCESS_TOKEN")
     if not token.startswith("EAA"):
         state = "is not set" if not token else "is not a Page access token (they start with EAA)"
@@ -151,9 +155,9 @@ def check_slack_env(env: Mapping[str, str], profile: AgentProfile | None) -> lis
         fix = f"create an app-level token (connections:write) in {SLACK_APP} > Basic Information"
         out.append(fail("SLACK_APP_TOKEN", "an app-level token starts with xapp-", fix))
     signing = secret(env, "SLACK_SIGNING_SECRET")
-    if signing and not _HEX32.match(signing):
+    if signing:
         fix = f"copy the Signing Secret from {SLACK_APP} > Basic Information"
-        out.append(fail("SLACK_SIGNING_SECRET", "is not 32 hex digits", fix))
+        out += _hex32(env, "SLACK_SIGNING_SECRET", fix)
     if not signing and not app_token:
         out.append(
             fail(
