@@ -21,7 +21,8 @@ import asyncio
 import time
 from pathlib import Path
 
-from connectors.common.state_db import Database, SQLiteDatabase, connector_database, prefixed
+from connectors.common.sqlite import renamed_tables
+from connectors.common.state_db import Database, SQLiteDatabase, connector_database
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS processed_ids ("
@@ -51,7 +52,7 @@ class ProcessedIds:
     @property
     def db(self) -> Database:
         if self._db is None:
-            migrate = prefixed(LEGACY_TABLES)
+            migrate = renamed_tables(LEGACY_TABLES)
             self._db = (
                 SQLiteDatabase(self._path, SCHEMA, migrate)
                 if self._path is not None

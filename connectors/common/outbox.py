@@ -28,12 +28,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from connectors.common.sqlite import renamed_tables
 from connectors.common.state_db import (
     Database,
     Execute,
     SQLiteDatabase,
     connector_database,
-    prefixed,
 )
 
 SCHEMA = (
@@ -71,7 +71,7 @@ class Outbox:
     def db(self) -> Database:
         """`db`, else the SQLite file `path`, else the configured state database."""
         if self._db is None:
-            migrate = prefixed(LEGACY_TABLES)
+            migrate = renamed_tables(LEGACY_TABLES)
             self._db = (
                 SQLiteDatabase(self._path, SCHEMA, migrate)
                 if self._path is not None

@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.common.state_db import Database, SQLiteDatabase, connector_database, prefixed
+from connectors.common.sqlite import renamed_tables
+from connectors.common.state_db import Database, SQLiteDatabase, connector_database
 from connectors.common.text import Option
 
 SCHEMA = (
@@ -49,7 +50,7 @@ class SenderBook:
     def db(self) -> Database:
         """`db`, else the SQLite file `path`, else the configured state database."""
         if self._db is None:
-            migrate = prefixed(LEGACY_TABLES)
+            migrate = renamed_tables(LEGACY_TABLES)
             self._db = (
                 SQLiteDatabase(self._path, SCHEMA, migrate)
                 if self._path is not None

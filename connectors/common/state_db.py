@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -303,32 +303,3 @@ class PostgresDatabase:
             else:
                 return
         pool.close()
-
-
-def prefixed(tables: Mapping[str, str]) -> Callable[[sqlite3.Connection], None]:
-    """A SQLite migration renaming tables of files written before they had their store's
-    prefix (`{"outbox": "webchat_outbox"}`); their old indexes are dropped (the schema makes
-    the new ones)."""
-
-    def migrate(conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
-        try:
-            names = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            for old, new in tables.items():
-                if old in names and new not in names:
-                    indexes = conn.execute(
-                        "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=?"
-                        " AND sql IS NOT NULL",
-                        (old,),
-                    ).fetchall()
-                    for (index,) in indexes:
-                        conn.execute(f'DROP INDEX "{index}"')
-                    conn.execute(f'ALTER TABLE "{old}" RENAME TO "{new}"')
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    return migrate

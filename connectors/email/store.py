@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.common.state_db import Database, Execute, open_database, prefixed
+from connectors.common.sqlite import renamed_tables
+from connectors.common.state_db import Database, Execute, open_database
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS email_inbound (
@@ -91,7 +92,7 @@ class EmailStore:
             from connectors.settings import get_settings
 
             url = get_settings().state_db
-            self._db = open_database(url, self.path, SCHEMA, prefixed(LEGACY_TABLES))
+            self._db = open_database(url, self.path, SCHEMA, renamed_tables(LEGACY_TABLES))
         return self._db
 
     def close(self) -> None:
