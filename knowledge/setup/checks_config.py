@@ -166,7 +166,7 @@ def check_slack_env(env: Mapping[str, str], profile: AgentProfile | None) -> lis
                 f"copy the Signing Secret from {SLACK_APP} > Basic Information",
             )
         )
-    if mode != "slack":
+    if profile is not None and mode != "slack":  # an invalid profile: its own FAIL lines
         out.append(
             fail(
                 "handoff.mode",

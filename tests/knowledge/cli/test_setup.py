@@ -143,3 +143,13 @@ def test_check_names_a_bad_setting_by_its_variable(project, capsys, monkeypatch)
     code, lines = check_lines(capsys)
     failed = [line.split(":")[0] for line in lines if line.startswith("FAIL")]
     assert code == 1 and sorted(failed) == ["FAIL CUSTOMER_AGENT_COMPOSER", "FAIL OPENAI_API_KEY"]
+
+
+def test_a_profile_typo_is_not_also_reported_as_a_slack_mismatch(project, capsys):
+    assert init("--slack-bot-token", GOOD_TOKEN, "--slack-signing-secret", SIGNING) == 0
+    path = project / "bot" / "agent_profile.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("company:", "compnay:"), "utf-8")
+    capsys.readouterr()
+    _, lines = check_lines(capsys)
+    failed = [line.split(":")[0] for line in lines if line.startswith("FAIL")]
+    assert failed == ["FAIL profile", "FAIL index"]
