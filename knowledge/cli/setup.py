@@ -52,7 +52,9 @@ def run_init(args: argparse.Namespace) -> int:
         secrets={dest: getattr(args, dest) for _, dest in SECRET_FLAGS if getattr(args, dest)},
     )
     if not args.yes and sys.stdin.isatty():
-        answers = ask(answers, input)
+        from getpass import getpass
+
+        answers = ask(answers, input, getpass)
     profile = args.profile or Settings(_env_file=None).bot_dir / "agent_profile.yml"  # type: ignore[call-arg]
     try:
         written = write_starter(answers, profile, args.env_file, force=args.force)

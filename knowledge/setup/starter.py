@@ -35,6 +35,8 @@ SECRETS = (  # (answer field, variable, question)
     ("twilio_whatsapp_number", "TWILIO_WHATSAPP_NUMBER", "WhatsApp sender number (+1...)"),
 )
 
+HIDDEN = {"slack_bot_token", "slack_signing_secret", "twilio_auth_token"}
+
 
 class InitError(ValueError):
     """Nothing was written; one line per reason."""
@@ -50,13 +52,22 @@ class Answers:
     secrets: Mapping[str, str] = field(default_factory=dict)  # answer field -> value
 
 
-def ask(answers: Answers, prompt: Callable[[str], str]) -> Answers:
-    """Ask each question with the current answer as the default (Enter keeps it)."""
+def ask(
+    answers: Answers,
+    prompt: Callable[[str], str],
+    hidden: Callable[[str], str] | None = None,
+) -> Answers:
+    """Ask each question with the current answer as the default (Enter keeps it); tokens and
+    secrets through `hidden` (the CLI passes `getpass`), their default shown only as "set"."""
 
-    def question(text: str, default: str, allowed: tuple[str, ...] = ()) -> str:
+    def question(
+        text: str, default: str, allowed: tuple[str, ...] = (), secret: bool = False
+    ) -> str:
         hint = f" ({' | '.join(allowed)})" if allowed else ""
+        ask_with = (hidden or prompt) if secret else prompt
+        shown = ("set" if default else "") if secret else default
         while True:
-            value = prompt(f"{text}{hint} [{default}]: ").strip() or default
+            value = ask_with(f"{text}{hint} [{shown}]: ").strip() or default
             if not allowed or value.lower() in allowed:
                 return value.lower() if allowed else value
             print(f"  please answer one of: {', '.join(allowed)}")
@@ -85,7 +96,8 @@ def ask(answers: Answers, prompt: Callable[[str], str]) -> Answers:
             and not secrets.get("twilio_account_sid")
         ):
             continue
-        secrets[key] = question(text, secrets.get(key, ""))
+        secret = key in HIDDEN
+        secrets[key] = question(text, secrets.get(key, ""), secret=secret)
     return replace(result, secrets={k: v for k, v in secrets.items() if v})
 
 

@@ -23,15 +23,21 @@ def scripted(*replies: str):
 
 def test_questions_keep_defaults_on_enter_and_ask_again_on_a_bad_choice(capsys):
     prompt, asked = scripted(
-        "", "Acme", "pirate", "sales representative", "", "en, de", "xoxb-1-2", "", "C0TEAM0001", ""
+        "", "Acme", "pirate", "sales representative", "", "en, de", "C0TEAM0001", ""
     )
-    answers = ask(Answers(name="Noor"), prompt)
+    hidden, secret_questions = scripted("xoxb-1-2", "")
+    answers = ask(Answers(name="Noor"), prompt, hidden)
     assert answers.name == "Noor" and answers.company == "Acme"
     assert answers.role == "sales representative" and answers.personality == "friendly"
     assert answers.languages == ("en", "de")
     assert answers.secrets == {"slack_bot_token": "xoxb-1-2", "slack_channel": "C0TEAM0001"}
     assert "please answer one of" in capsys.readouterr().out
     assert not any("Twilio auth token" in q for q in asked)  # no SID given: not asked
+    # tokens are asked without echo; the signing secret too, once a bot token was given
+    assert [q.split(" (")[0].split(" [")[0] for q in secret_questions] == [
+        "Slack bot token",
+        "Slack signing secret",
+    ]
 
 
 def test_the_profile_text_parses_and_keeps_odd_names_literal(tmp_path: Path):
