@@ -67,8 +67,13 @@ def shortcut(helpful: bool, answer_id: str | None = None) -> str:
     return "/" + FEEDBACK_INTENT + json.dumps(values, separators=(",", ":"))
 
 
+def is_shortcut(text: str) -> bool:
+    """Whether a visitor message is a vote on an answer rather than words."""
+    return text.strip().startswith("/" + FEEDBACK_INTENT + "{")
+
+
 def is_feedback_option(options: tuple[Option, ...] | list[Option]) -> bool:
-    return bool(options) and all(o.payload.startswith("/" + FEEDBACK_INTENT + "{") for o in options)
+    return bool(options) and all(is_shortcut(o.payload) for o in options)
 
 
 def prompt_options(answer_id: str | None, language: str | None) -> list[Option]:

@@ -1,7 +1,9 @@
 """The after-turn hook (registered with `connectors.common.turn.register_after_turn`): after every
 visitor turn on any channel, open a handoff or relay the message into its Slack thread.
 
-- The conversation has an open handoff: the visitor's (already masked) text goes to the thread.
+- The conversation has an open handoff: the visitor's (already masked) text goes to the thread,
+  except a vote on an answer (`/feedback{...}`, docs/architecture.md "Feedback"): no words for
+  a person.
 - Otherwise, when this turn may have started one (a reply of kind "handoff", or silence, which
   is what a paused conversation looks like), the tracker is read: `handoff_active` without an
   open handoff opens one (routing, business hours, outbox; see `service.py`).
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from connectors.common.feedback import is_shortcut
 from connectors.common.turn import Turn
 from connectors.slack_handoff.service import HandoffService
 
@@ -33,7 +36,8 @@ class AfterTurnHook:
         store = self.service.store
         handoff = await store.run(store.open_for_sync, turn.sender_id)
         if handoff is not None:
-            await self.service.relay_visitor(handoff, turn.text)
+            if not is_shortcut(turn.text):
+                await self.service.relay_visitor(handoff, turn.text)
             return
         if not may_have_handed_off(turn):
             return
