@@ -55,6 +55,7 @@ def run_checks(
     profile_lines, profile = config.check_profile(profile_path or bot_dir / "agent_profile.yml")
     add(profile_lines)
     add(config.check_twilio(env) + config.check_meta(env) + config.check_email(env))
+    add(config.check_assignment(env, profile))
     slack_lines = config.check_slack_env(env, profile)
     add(slack_lines)
     if (

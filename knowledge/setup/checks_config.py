@@ -175,3 +175,33 @@ def check_slack_env(env: Mapping[str, str], profile: AgentProfile | None) -> lis
             )
         )
     return out
+
+
+def check_assignment(env: Mapping[str, str], profile: AgentProfile | None) -> list[Finding]:
+    """Whether the configured WhatsApp number and mailbox are among the assigned accounts (a
+    list that leaves them out sends all their messages to people: said, not failed)."""
+    from connectors.common.channel_assignment import normalize_account
+
+    if profile is None:
+        return []
+    out = []
+    own = {
+        "whatsapp": ("TWILIO_WHATSAPP_NUMBER", secret(env, "TWILIO_WHATSAPP_NUMBER")),
+    }
+    mailbox = "EMAIL_FROM_ADDRESS" if secret(env, "EMAIL_FROM_ADDRESS") else "EMAIL_USERNAME"
+    own["email"] = (mailbox, secret(env, mailbox))
+    for channel, rule in sorted(profile.channels.restricted.items()):
+        if rule is False:
+            out.append(off(f"channels.{channel}", "no AI answers: every message goes to people"))
+            continue
+        variable, account = own.get(channel, ("", ""))
+        if not account or isinstance(rule, bool):
+            continue
+        if profile.channels.answers(channel, [account]):
+            out.append(ok(f"channels.{channel}", f"the agent answers on {variable}"))
+        else:
+            shown = normalize_account(channel, account)
+            out.append(
+                off(f"channels.{channel}", f"{variable} {shown} is not assigned: people answer it")
+            )
+    return out

@@ -75,3 +75,21 @@ def test_meta_credentials_and_no_secret_is_echoed() -> None:
         "MESSENGER_PAGE_ACCESS_TOKEN": "EAAB" + "x" * 60,
     }
     assert [f.status for f in check_meta(good)] == ["ok"]
+
+
+def test_the_configured_number_and_mailbox_against_the_assignment() -> None:
+    from connectors.common.profile import parse_profile
+    from knowledge.setup.checks_config import check_assignment
+
+    profile = parse_profile(
+        {"channels": {"whatsapp": ["+14155238886"], "email": ["help@acme.com"], "rest": False}}
+    )
+    env = {"TWILIO_WHATSAPP_NUMBER": "whatsapp:+14155230000", "EMAIL_USERNAME": "Help@Acme.com"}
+    lines = [f.line() for f in check_assignment(env, profile)]
+    assert lines == [
+        "ok   channels.email: the agent answers on EMAIL_USERNAME",
+        "off  channels.rest: no AI answers: every message goes to people",
+        "off  channels.whatsapp: TWILIO_WHATSAPP_NUMBER +14155230000 is not assigned: people"
+        " answer it",
+    ]
+    assert check_assignment(env, parse_profile({})) == []
