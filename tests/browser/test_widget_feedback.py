@@ -75,6 +75,7 @@ def test_thumbs_reach_the_tracker_and_the_report(
         page.goto(shop_page(page, stack.rasa_url))
         page.locator(".ca-launcher").click()
         expect(bot_messages(page).first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+        expect(bot_messages(page).first.locator(".ca-feedback")).to_have_count(0)  # greeting
         down = ask_and_vote(page, "down")
         down_id = conversation_id(page)
         page.locator(".ca-panel").screenshot(path=str(artifacts / "widget-feedback.png"))
