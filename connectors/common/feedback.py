@@ -9,7 +9,9 @@ word or thumb (`vote_of`); anything else is a normal message and the options are
 
 A conversation here is what the report counts on chat channels: it ends after 24 h without the
 visitor writing. `PromptBook` remembers per visitor when they last wrote and whether this
-conversation was prompted, in `$CUSTOMER_AGENT_DATA/connectors/feedback.sqlite3`.
+conversation was prompted. Every Rasa worker must see the same answer, so the book lives in the
+shared state database (connectors/common/state_db.py): `feedback.sqlite3` under
+`$CUSTOMER_AGENT_DATA/connectors/` by default, PostgreSQL with `CUSTOMER_AGENT_STATE_DB`.
 """
 
 from __future__ import annotations
@@ -17,11 +19,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 import time
 from pathlib import Path
 
-from connectors.common.sqlite import SQLiteFile, connectors_dir
+from connectors.common.state_db import Database, SQLiteDatabase, connector_database
 from connectors.common.text import Option
 
 CONVERSATION_IDLE_S = 24 * 3600.0
@@ -110,37 +111,43 @@ def vote_of(reply: str, options: tuple[Option, ...] | list[Option]) -> str | Non
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS feedback_prompts ("
-    " channel TEXT NOT NULL, sender_id TEXT NOT NULL, last_inbound REAL,"
+    " channel TEXT NOT NULL, sender_id TEXT NOT NULL, last_inbound DOUBLE PRECISION,"
     " prompted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, sender_id))",
 )
 
 
 class PromptBook:
-    """Whether a visitor's current conversation has had its feedback prompt."""
+    """Whether a visitor's current conversation has had its feedback prompt.
 
-    def __init__(self, path: Path | None = None) -> None:
+    `path` (a SQLite file) or `db` choose the storage; neither = the configured state database,
+    resolved on first use. The claim is one conditional UPDATE, so two workers never both prompt.
+    """
+
+    def __init__(self, path: Path | None = None, *, db: Database | None = None) -> None:
         self._path = path
-        self._db: SQLiteFile | None = None
+        self._db = db
 
     @property
-    def db(self) -> SQLiteFile:
+    def db(self) -> Database:
         if self._db is None:
-            self._db = SQLiteFile(self._path or connectors_dir() / "feedback.sqlite3", _SCHEMA)
+            self._db = (
+                SQLiteDatabase(self._path, _SCHEMA)
+                if self._path is not None
+                else connector_database("feedback.sqlite3", _SCHEMA)
+            )
         return self._db
 
     def visitor_wrote_sync(self, channel: str, sender_id: str, at: float | None = None) -> None:
         """A message from the visitor; after 24 h of silence it starts a new conversation."""
         now = time.time() if at is None else at
-        self.db.call(
-            lambda c: c.execute(
-                "INSERT INTO feedback_prompts (channel, sender_id, last_inbound) VALUES (?,?,?)"
-                " ON CONFLICT (channel, sender_id) DO UPDATE SET"
-                " prompted = CASE WHEN feedback_prompts.last_inbound IS NULL"
-                "   OR excluded.last_inbound - feedback_prompts.last_inbound > ?"
-                "   THEN 0 ELSE feedback_prompts.prompted END,"
-                " last_inbound = excluded.last_inbound",
-                (channel, sender_id, now, CONVERSATION_IDLE_S),
-            )
+        self.db.execute(
+            "INSERT INTO feedback_prompts (channel, sender_id, last_inbound) VALUES (?,?,?)"
+            " ON CONFLICT (channel, sender_id) DO UPDATE SET"
+            " prompted = CASE WHEN feedback_prompts.last_inbound IS NULL"
+            "   OR excluded.last_inbound - feedback_prompts.last_inbound > ?"
+            "   THEN 0 ELSE feedback_prompts.prompted END,"
+            " last_inbound = excluded.last_inbound",
+            (channel, sender_id, now, CONVERSATION_IDLE_S),
         )
 
     async def visitor_wrote(self, channel: str, sender_id: str, at: float | None = None) -> None:
@@ -148,16 +155,12 @@ class PromptBook:
 
     def claim_sync(self, channel: str, sender_id: str) -> bool:
         """True once per conversation: the caller sends the prompt."""
-
-        def op(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute(
-                "UPDATE feedback_prompts SET prompted = 1"
-                " WHERE channel=? AND sender_id=? AND prompted = 0",
-                (channel, sender_id),
-            )
-            return cur.rowcount == 1
-
-        return self.db.call(op)
+        count, _ = self.db.execute(
+            "UPDATE feedback_prompts SET prompted = 1"
+            " WHERE channel=? AND sender_id=? AND prompted = 0",
+            (channel, sender_id),
+        )
+        return count == 1
 
     async def claim(self, channel: str, sender_id: str) -> bool:
         return await asyncio.to_thread(self.claim_sync, channel, sender_id)

@@ -1,7 +1,7 @@
 """The shared-state stores' contracts, each run on SQLite (CUSTOMER_AGENT_STATE_DB unset) and on
 the real local PostgreSQL (a postgresql:// URL): web chat outbox, message-id dedupe, sender book,
-email threads. The stores are built the way the connectors build them (no path, no db), so the
-backend comes from the environment as in a deployment."""
+feedback prompts, email threads. The stores are built the way the connectors build them (no
+path, no db), so the backend comes from the environment as in a deployment."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from connectors.common.dedupe import ProcessedIds
+from connectors.common.feedback import CONVERSATION_IDLE_S, PromptBook
 from connectors.common.outbox import Outbox
 from connectors.common.senders import SenderBook
 from connectors.common.text import Option
@@ -193,3 +194,34 @@ def test_email_store_states_and_threads(state_db: str, tmp_path: Path) -> None:
         store.close()
     if not state_db:
         assert path.exists()
+
+
+def test_feedback_prompt_once_per_conversation_across_workers(state_db: str) -> None:
+    first, second = PromptBook(), PromptBook()  # two Rasa workers, each with its own book
+    try:
+        backend_of(first.db, state_db)
+        assert first.claim_sync("messenger", "psid-1") is False  # never wrote: nothing to prompt
+        first.visitor_wrote_sync("messenger", "psid-1", at=1000.0)
+        assert first.claim_sync("messenger", "psid-1") is True
+        second.visitor_wrote_sync("messenger", "psid-1", at=2000.0)  # the same conversation
+        assert second.claim_sync("messenger", "psid-1") is False
+        assert second.claim_sync("whatsapp", "psid-1") is False  # per channel
+        later = 2000.0 + CONVERSATION_IDLE_S + 1  # 24 h of silence: a new conversation
+        second.visitor_wrote_sync("messenger", "psid-1", at=later)
+        assert first.claim_sync("messenger", "psid-1") is True
+        assert second.claim_sync("messenger", "psid-1") is False
+    finally:
+        first.close()
+        second.close()
+
+
+async def test_feedback_prompt_async(state_db: str, tmp_path: Path) -> None:
+    book = PromptBook()
+    try:
+        await book.visitor_wrote("whatsapp", "+31600000000")
+        assert await book.claim("whatsapp", "+31600000000") is True
+        assert await book.claim("whatsapp", "+31600000000") is False
+    finally:
+        book.close()
+    if not state_db:
+        assert (tmp_path / "data" / "connectors" / "feedback.sqlite3").exists()
