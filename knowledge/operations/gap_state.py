@@ -10,23 +10,22 @@ The rule for both states: a gap stays addressed or dismissed while no question j
 the decision; a question recorded later (a visitor asked it again and still got no answer)
 reopens it, and the listing says how many arrived since.
 
-Storage: the SQLite file `$CUSTOMER_AGENT_DATA/gaps.sqlite3`, or the table `gap_state` in
-PostgreSQL when `CUSTOMER_AGENT_STATE_DB` is a postgresql:// URL (the state database of the
-handoff store, connectors/handoff/store.py; a table of its own). One short-lived connection
-per call with a timeout: the CLI writes a few rows per run, a pool would buy nothing.
+Storage: the table `gap_state` on the state database, chosen as for every other store by
+`CUSTOMER_AGENT_STATE_DB` (connectors/common/state_db.py, the choice the decision log
+knowledge/insights/store.py makes): unset = the SQLite file `$CUSTOMER_AGENT_DATA/gaps.sqlite3`,
+`sqlite:///path` = that file, `postgresql://...` = that database; any other value is refused.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connectors.common.state_db import Database, open_database
 from knowledge.operations.gaps import GapGroup, GapQuestion
 
 Ask = Callable[[GapQuestion], Mapping[str, Any]]
@@ -34,7 +33,7 @@ Ask = Callable[[GapQuestion], Mapping[str, Any]]
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS gap_state ("
     " id TEXT PRIMARY KEY, status TEXT NOT NULL, members TEXT NOT NULL,"
-    " at DOUBLE PRECISION NOT NULL, source TEXT NOT NULL DEFAULT '')"
+    " at DOUBLE PRECISION NOT NULL, source TEXT NOT NULL DEFAULT '')",
 )
 _UPSERT = (
     "INSERT INTO gap_state (id, status, members, at, source) VALUES (?,?,?,?,?)"
@@ -54,47 +53,31 @@ class GapState:
 
 
 class GapStateStore:
-    """Addressed / dismissed gaps in SQLite (`path`) or PostgreSQL (`url`)."""
+    """Addressed / dismissed gaps in SQLite (`path`), at a state-database `url`
+    (postgresql:// or sqlite:///) or on an open `db`; opened on first statement."""
 
-    def __init__(self, *, path: Path | None = None, url: str = "") -> None:
-        if (path is None) == (not url):
-            raise ValueError("give a SQLite path or a PostgreSQL url")
-        self.path, self.url = path, url
-        self._ready = False
+    def __init__(
+        self, *, path: Path | None = None, url: str = "", db: Database | None = None
+    ) -> None:
+        if sum((path is not None, bool(url), db is not None)) != 1:
+            raise ValueError("give a SQLite path, a state-database url or a database")
+        self.db = db or open_database(url, path or Path("gaps.sqlite3"), _SCHEMA)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> GapStateStore:
-        """PostgreSQL when `CUSTOMER_AGENT_STATE_DB` is a postgresql URL, else the SQLite file
-        under the data directory (read when called, opened on first use)."""
+    def from_env(cls) -> GapStateStore:
+        """The store on the configured state database (`settings.state_db`, read when called):
+        `gaps.sqlite3` under the data directory when it is unset."""
         from knowledge.settings import get_settings
 
-        env = os.environ if env is None else env
-        url = (env.get("CUSTOMER_AGENT_STATE_DB") or "").strip()
-        if url.startswith(("postgresql://", "postgres://")):
-            return cls(url=url)
-        return cls(path=get_settings().data_dir / "gaps.sqlite3")
+        settings = get_settings()
+        db = open_database(settings.state_db, settings.data_dir / "gaps.sqlite3", _SCHEMA)
+        return cls(db=db)
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=5.0)
-            try:
-                with db:
-                    if not self._ready:
-                        db.execute(_SCHEMA)
-                    rows = db.execute(sql, tuple(params)).fetchall()
-            finally:
-                db.close()
-        else:
-            import psycopg
+        return self.db.execute(sql, params)[1]
 
-            with psycopg.connect(self.url, connect_timeout=5, autocommit=True) as conn:
-                if not self._ready:
-                    conn.execute(_SCHEMA)
-                cur = conn.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
-                rows = cur.fetchall() if cur.description else []
-        self._ready = True
-        return rows
+    def close(self) -> None:
+        self.db.close()
 
     def all(self) -> list[GapState]:
         rows = self._run("SELECT id, status, members, at, source FROM gap_state")

@@ -1,6 +1,7 @@
 """Gap state (addressed / dismissed) on SQLite and on the local PostgreSQL (127.0.0.1:5432,
 database `test`, a fresh schema per test, skipped only when that server is unreachable), the
-stable ids, the "new questions reopen it" rule and the re-check's decision."""
+stable ids, the "new questions reopen it" rule and the re-check's decision; `from_env` picks
+the state database as every store does (CUSTOMER_AGENT_STATE_DB unset, sqlite:///, postgresql://)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,15 @@ from typing import Any
 
 import pytest
 
+from connectors.common.state_db import StateDBError
 from knowledge.operations.gap_state import GapStateStore, apply_states, find, recheck
 from knowledge.operations.gaps import GapGroup, GapQuestion
 
 PG_URL = os.environ.get("CUSTOMER_AGENT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GapStateStore]:
-    if request.param == "sqlite":
-        yield GapStateStore(path=tmp_path / "gaps.sqlite3")
-        return
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
     psycopg = pytest.importorskip("psycopg")
     try:
         conn = psycopg.connect(PG_URL, connect_timeout=3, autocommit=True)
@@ -31,10 +30,29 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GapStateSt
     schema = "gaps_test_" + uuid.uuid4().hex[:12]
     conn.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield GapStateStore(url=f"{PG_URL}?options=-csearch_path%3D{schema}")
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
     finally:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
         conn.close()
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    from knowledge.settings import get_settings
+
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("CUSTOMER_AGENT_STATE_DB", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GapStateStore]:
+    if request.param == "sqlite":
+        yield GapStateStore(path=tmp_path / "gaps.sqlite3")
+        return
+    yield GapStateStore(url=request.getfixturevalue("pg_schema_url"))
 
 
 def q(ts: float, text: str, reason: str = "no_answer", sources: tuple[str, ...] = ()) -> Any:
@@ -104,3 +122,56 @@ def test_recheck_needs_every_question_answered(store: GapStateStore) -> None:
 def test_unknown_id_says_where_ids_are() -> None:
     with pytest.raises(LookupError, match="gaps --all"):
         find([group(q(1.0, "x"))], "gnope")
+
+
+def _dismiss_one(store: GapStateStore) -> None:
+    try:
+        store.save(group(q(10.0, "Do you sell gift cards?")), "dismissed", at=30.0)
+    finally:
+        store.close()
+
+
+def test_from_env_default_is_the_data_dir_file(settings_env: Path) -> None:
+    _dismiss_one(GapStateStore.from_env())
+    assert (settings_env / "data" / "gaps.sqlite3").exists()
+
+
+def test_from_env_sqlite_url_is_that_file(
+    settings_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge.settings import get_settings
+
+    shared = settings_env / "shared" / "state.sqlite3"
+    monkeypatch.setenv("CUSTOMER_AGENT_STATE_DB", f"sqlite:///{shared}")
+    get_settings.cache_clear()
+    _dismiss_one(GapStateStore.from_env())
+    assert shared.exists() and not (settings_env / "data" / "gaps.sqlite3").exists()
+    again = GapStateStore(path=shared)
+    assert [s.status for s in again.all()] == ["dismissed"]
+
+
+def test_from_env_postgresql_url(
+    settings_env: Path, pg_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge.settings import get_settings
+
+    monkeypatch.setenv("CUSTOMER_AGENT_STATE_DB", pg_schema_url)
+    get_settings.cache_clear()
+    store = GapStateStore.from_env()
+    assert store.db.dialect == "postgresql"
+    _dismiss_one(store)
+    again = GapStateStore(url=pg_schema_url)
+    assert [s.status for s in again.all()] == ["dismissed"]
+    again.close()
+    assert not (settings_env / "data" / "gaps.sqlite3").exists()
+
+
+def test_from_env_refuses_another_scheme(
+    settings_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge.settings import get_settings
+
+    monkeypatch.setenv("CUSTOMER_AGENT_STATE_DB", "mysql://db/state")
+    get_settings.cache_clear()
+    with pytest.raises(StateDBError, match="postgresql:// or sqlite:///"):
+        GapStateStore.from_env()
