@@ -101,20 +101,38 @@ def _day(ts: float) -> str:
 
 def gap_questions(since: float, now: float) -> tuple[str, list[Any]]:
     """(where they came from, the gap questions since `since`): Rasa's tracker store, or the
-    answer action's decision log when no tracker store exists yet."""
+    answer action's decision log when no tracker store exists yet (on the state database, so
+    records kept in PostgreSQL or a `sqlite:///` file are found: knowledge/insights/store.py)."""
     from knowledge.operations.events import read_events, tracker_source
     from knowledge.operations.gap_questions import tracker_gap_questions
-    from knowledge.operations.gaps import recorded_gap_questions
     from knowledge.operations.lifecycle import CHAT_CLOSE_S
-    from knowledge.settings import get_settings
 
     source = tracker_source()
     if source.dialect == "sqlite" and (source.path is None or not source.path.exists()):
-        path = get_settings().data_dir / "insights.sqlite3"
-        return f"decision log {path}", recorded_gap_questions(path, since=since)
+        return decision_log_gap_questions(since)
     # a clarification asked up to 24 h before `since` counts once it has gone unanswered
     events = read_events(source, since=since - CHAT_CLOSE_S)
     return source.describe(), tracker_gap_questions(events, now=now, since=since)
+
+
+def decision_log_gap_questions(since: float) -> tuple[str, list[Any]]:
+    """(where, the gap handoffs the answer action recorded since `since`)."""
+    from urllib.parse import urlsplit
+
+    from knowledge.insights.store import get_insights_store
+    from knowledge.operations.gaps import GapQuestion
+    from knowledge.settings import get_settings
+
+    url = get_settings().state_db
+    if url.startswith("sqlite:///"):
+        where = url
+    elif url:
+        parts = urlsplit(url)  # no user or password in the output
+        where = f"{parts.scheme}://{parts.hostname}:{parts.port or 5432}{parts.path}"
+    else:
+        where = str(get_settings().data_dir / "insights.sqlite3")
+    rows = get_insights_store().gap_rows(since=since)
+    return f"decision log {where}", [GapQuestion(ts, q, lang, r) for ts, q, lang, r in rows]
 
 
 def current_gaps(since_s: float) -> tuple[str, list[Any], Any]:

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 # e5 query cosines (tests/knowledge/operations/test_gaps.py): paraphrases 0.91-0.94, unrelated
@@ -62,25 +60,6 @@ class GapGroup:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "members"}
-
-
-def recorded_gap_questions(db_path: Path, *, since: float = 0.0) -> list[GapQuestion]:
-    """The gap rows the answer action recorded (decisions table, handoffs in GAP_REASONS)."""
-    from knowledge.insights.store import GAP_REASONS
-
-    if not db_path.exists():
-        return []
-    marks = ",".join("?" * len(GAP_REASONS))
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5.0)
-    try:
-        rows = db.execute(
-            f"SELECT ts, question, language, reason FROM decisions WHERE kind='handoff' "  # noqa: S608
-            f"AND reason IN ({marks}) AND ts >= ? ORDER BY ts DESC",
-            (*GAP_REASONS, since),
-        ).fetchall()
-    finally:
-        db.close()
-    return [GapQuestion(float(ts), q, lang, r) for ts, q, lang, r in rows]
 
 
 def _normalise(v: Sequence[float]) -> list[float]:

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,6 +16,7 @@ from knowledge.cli import main
 from knowledge.settings import get_settings
 from knowledge.stores import reset_store
 from tests.knowledge.operations.test_gap_questions import feedback, with_id
+from tests.knowledge.operations.test_gap_state import pg_schema_url  # noqa: F401 (fixture)
 from tests.knowledge.operations.trackers import HOUR, answered, handoff, write_tracker
 
 DELIVERY = """---
@@ -124,3 +126,49 @@ def test_gaps_dismiss_and_addressed_after_sync(
     assert every[gift["id"]]["state"]["source"] == "https://shop.example/gift-cards"
     _, text = run(capsys, "gaps")
     assert "(1 addressed, 1 dismissed not shown: --all)" in text
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "postgresql"])
+def test_gaps_without_tracker_read_the_configured_decision_log(
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> None:
+    """No tracker store yet: the answer action's records are found where the state database
+    keeps them (here not the data dir's insights.sqlite3)."""
+    from connectors.common.state_db import open_database
+    from knowledge.insights.store import SCHEMA, InsightsStore
+
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_schema_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'shared' / 'state.sqlite3'}"
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_STORE", "sqlite")
+    monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_DB", str(tmp_path / "no-tracker.db"))
+    monkeypatch.setenv("CUSTOMER_AGENT_STATE_DB", url)
+    get_settings.cache_clear()
+    recorder = InsightsStore(db=open_database(url, tmp_path / "unused.sqlite3", SCHEMA))
+    try:
+        recorder.record(
+            conversation_id="w1",
+            language="en",
+            kind="handoff",
+            reason="no_relevant_content",
+            confidence=0.1,
+            question="Do you sell gift cards?",
+            ts=time.time() - HOUR,
+        )
+    finally:
+        recorder.close()
+    try:
+        _, text = run(capsys, "gaps", "--no-search")
+        parts = urlsplit(url)
+        where = url if backend == "sqlite_url" else f"postgresql://{parts.netloc.split('@')[-1]}"
+        where += "" if backend == "sqlite_url" else parts.path
+        assert f"source: decision log {where}\n" in text and "postgres@" not in text
+        assert "1x  add content about:" in text and "e.g. Do you sell gift cards?" in text
+    finally:
+        get_settings.cache_clear()
