@@ -14,12 +14,17 @@ conversations count, not one action server's log. Three kinds, each the visitor'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
-from connectors.common.cases import BATCH_SENDER_PREFIX
 from knowledge.operations.events import TrackerEvent, feedback_of, feedback_vote
 from knowledge.operations.gaps import GapQuestion
-from knowledge.operations.lifecycle import CHAT_CLOSE_S, _custom, _is_person, conversations_of
+from knowledge.operations.lifecycle import (
+    CHAT_CLOSE_S,
+    _custom,
+    _is_person,
+    conversations_of,
+    visitor_events,
+)
 
 
 def _unhelpful(events: list[TrackerEvent]) -> list[GapQuestion]:
@@ -75,22 +80,9 @@ def sender_gap_questions(events: list[TrackerEvent], *, now: float) -> list[GapQ
 def tracker_gap_questions(
     events: Iterable[TrackerEvent], *, now: float, since: float = 0.0
 ) -> list[GapQuestion]:
-    """Every sender's gap questions at or after `since`, newest first (events grouped by
-    sender, as `read_events` yields them)."""
+    """Every visitor's gap questions at or after `since`, newest first (events grouped by
+    sender, as `read_events` yields them; the test-chat batch is left out, `visitor_events`)."""
     out: list[GapQuestion] = []
-    for batch in _by_sender(events):
-        if batch[0].sender_id.startswith(BATCH_SENDER_PREFIX):
-            continue  # the test-chat page's sample batch, not a visitor
+    for batch in visitor_events(events):
         out += [q for q in sender_gap_questions(batch, now=now) if q.ts >= since]
     return sorted(out, key=lambda q: -q.ts)
-
-
-def _by_sender(events: Iterable[TrackerEvent]) -> Iterator[list[TrackerEvent]]:
-    batch: list[TrackerEvent] = []
-    for event in events:
-        if batch and event.sender_id != batch[0].sender_id:
-            yield batch
-            batch = []
-        batch.append(event)
-    if batch:
-        yield batch

@@ -12,6 +12,9 @@ handoff notices alone are not billable, and a reopened email conversation is not
 Visitor feedback (the `/feedback{...}` user event, `events.feedback_vote`) and the bot's reply
 to it are neither activity nor a new question: they never start, reopen or extend a
 conversation, nor count as a return.
+The test-chat page's batch runs (sender ids starting with `BATCH_SENDER_PREFIX`,
+connectors/common/cases.py) are an admin testing content, not visitors: `visitor_events` leaves
+them out, so neither the report, the bill nor `gaps` counts them.
 Pure functions over event lists: `now` is a parameter, so tests control the clock.
 """
 
@@ -21,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.common.cases import BATCH_SENDER_PREFIX
 from knowledge.operations.events import TrackerEvent, feedback_vote
 
 HOUR = 3600.0
@@ -257,15 +261,24 @@ def conversations_of(events: Iterable[TrackerEvent]) -> list[Conversation]:
     return cutter.out
 
 
-def conversations(events: Iterable[TrackerEvent]) -> Iterator[Conversation]:
-    """All conversations from events grouped by sender (as `read_events` yields them)."""
+def visitor_events(events: Iterable[TrackerEvent]) -> Iterator[list[TrackerEvent]]:
+    """Events grouped by sender (as `read_events` yields them) -> one list per visitor; the
+    test-chat page's batch senders are skipped."""
     batch: list[TrackerEvent] = []
     for event in events:
         if batch and event.sender_id != batch[0].sender_id:
-            yield from conversations_of(batch)
+            if not batch[0].sender_id.startswith(BATCH_SENDER_PREFIX):
+                yield batch
             batch = []
         batch.append(event)
-    yield from conversations_of(batch)
+    if batch and not batch[0].sender_id.startswith(BATCH_SENDER_PREFIX):
+        yield batch
+
+
+def conversations(events: Iterable[TrackerEvent]) -> Iterator[Conversation]:
+    """All visitors' conversations from events grouped by sender (`visitor_events`)."""
+    for batch in visitor_events(events):
+        yield from conversations_of(batch)
 
 
 @dataclass(frozen=True)

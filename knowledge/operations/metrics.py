@@ -16,7 +16,8 @@ from knowledge.operations.lifecycle import Conversation, bill
 
 DEFINITIONS: dict[str, str] = {
     "conversation": "chat channels: closes after 24 h without activity; email: a reply within "
-    "72 h reopens it (no extra charge), later starts a new one",
+    "72 h reopens it (no extra charge), later starts a new one; the test-chat page's batch "
+    "runs are not counted",
     "involvement": "share of conversations with at least one AI answer (custom kind 'answer', "
     "not a person's message); small talk, clarifications and handoff notices do not count",
     "resolution": "of the involved conversations whose outcome is known: confirmed (positive "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.common.cases import BATCH_SENDER_PREFIX
 from knowledge.cli import main
 from tests.knowledge.operations.trackers import (
     HOUR,
@@ -38,6 +39,9 @@ def tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         db, "mail-1", answered(T0, channel="email") + answered(T0 + 48 * HOUR, channel="email")
     )
     write_tracker(db, "old", answered(NOW - 40 * 24 * HOUR))  # before the period
+    # the test-chat page's batch run (connectors/common/cases.py): an admin, not a visitor
+    write_tracker(db, BATCH_SENDER_PREFIX + "1f2e", answered(T0))
+    write_tracker(db, BATCH_SENDER_PREFIX + "1f2f", handoff(T0, "Gift cards?", "no_answer"))
     monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_STORE", "sqlite")
     monkeypatch.setenv("CUSTOMER_AGENT_TRACKER_DB", str(db))
     return db
