@@ -244,8 +244,8 @@ def run_gap_verb(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from knowledge.operations.config import billing_unit
     from knowledge.operations.events import read_events, tracker_source
-    from knowledge.operations.gaps import GapQuestion
-    from knowledge.operations.lifecycle import EMAIL_REOPEN_S, conversations
+    from knowledge.operations.gap_questions import report_inputs
+    from knowledge.operations.lifecycle import EMAIL_REOPEN_S
     from knowledge.operations.metrics import build_report, render_text
     from knowledge.settings import get_settings
 
@@ -255,16 +255,21 @@ def run_report(args: argparse.Namespace) -> int:
     source = tracker_source()
     # read a lifecycle window earlier so a conversation is cut where the rules cut it
     events = read_events(source, since=since - EMAIL_REOPEN_S)
-    report = build_report(
-        conversations(events), now=now, since=since, channel=args.channel, billing_unit=unit
-    )
-    if not args.no_gaps and report.gap_questions:
-        latest = [GapQuestion(ts, q, lang, r) for ts, q, r, lang in report.gap_questions[:500]]
-        groups = _grouped(latest, 10, with_search=False)
-        report.top_gaps = [
-            {"topic": g.topic, "count": g.count, "languages": g.languages, "examples": g.examples}
-            for g in groups
-        ]
+    convs, questions = report_inputs(events, now=now, channel=args.channel, gaps=not args.no_gaps)
+    report = build_report(convs, now=now, since=since, channel=args.channel, billing_unit=unit)
+    # the gap questions `gaps` lists (handoffs, unhelpful answers, unanswered clarifications),
+    # grouped by meaning as `gaps` groups them
+    latest = [q for q in questions if since <= q.ts <= now][:500]
+    report.top_gaps = [
+        {
+            "topic": g.topic,
+            "count": g.count,
+            "languages": g.languages,
+            "examples": g.examples,
+            "reasons": g.reasons,
+        }
+        for g in _grouped(latest, 10, with_search=False)
+    ]
     if args.html:
         from knowledge.operations.report_html import render_html
 

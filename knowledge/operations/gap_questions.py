@@ -20,6 +20,7 @@ from knowledge.operations.events import TrackerEvent, feedback_of, feedback_vote
 from knowledge.operations.gaps import GapQuestion
 from knowledge.operations.lifecycle import (
     CHAT_CLOSE_S,
+    Conversation,
     _custom,
     _is_person,
     conversations_of,
@@ -66,12 +67,14 @@ def _unanswered_clarifications(events: list[TrackerEvent], now: float) -> list[G
     return out
 
 
-def sender_gap_questions(events: list[TrackerEvent], *, now: float) -> list[GapQuestion]:
-    """One sender's gap questions."""
+def sender_gap_questions(
+    events: list[TrackerEvent], *, now: float, convs: list[Conversation] | None = None
+) -> list[GapQuestion]:
+    """One sender's gap questions (`convs`: its conversations, when the caller has cut them)."""
     ordered = sorted(events, key=lambda e: e.timestamp)
     handoffs = [
         GapQuestion(ts, question, conv.language, reason)
-        for conv in conversations_of(ordered)
+        for conv in (conversations_of(ordered) if convs is None else convs)
         for ts, question, reason in conv.gap_questions
     ]
     return handoffs + _unhelpful(ordered) + _unanswered_clarifications(ordered, now)
@@ -86,3 +89,19 @@ def tracker_gap_questions(
     for batch in visitor_events(events):
         out += [q for q in sender_gap_questions(batch, now=now) if q.ts >= since]
     return sorted(out, key=lambda q: -q.ts)
+
+
+def report_inputs(
+    events: Iterable[TrackerEvent], *, now: float, channel: str | None = None, gaps: bool = True
+) -> tuple[list[Conversation], list[GapQuestion]]:
+    """One pass for `customer-agent report`: every visitor's conversations and (with `gaps`)
+    the gap questions of the senders on `channel` (all when None), newest first: the same
+    three kinds `customer-agent gaps` lists, not only the handoffs."""
+    convs: list[Conversation] = []
+    questions: list[GapQuestion] = []
+    for batch in visitor_events(events):
+        mine = conversations_of(batch)
+        convs += mine
+        if gaps and (channel is None or any(c.channel == channel for c in mine)):
+            questions += sender_gap_questions(batch, now=now, convs=mine)
+    return convs, sorted(questions, key=lambda q: -q.ts)

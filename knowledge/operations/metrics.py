@@ -58,11 +58,10 @@ class Report:
     feedback: dict[str, int] = field(default_factory=dict)
     top_sources: list[tuple[str, int]] = field(default_factory=list)
     daily: list[dict[str, Any]] = field(default_factory=list)
-    gap_questions: list[tuple[float, str, str, str]] = field(default_factory=list)
-    top_gaps: list[dict[str, Any]] = field(default_factory=list)
+    top_gaps: list[dict[str, Any]] = field(default_factory=list)  # set by the CLI (grouped)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "gap_questions"}
+        out = dict(self.__dict__)
         out["top_sources"] = [{"source": s, "citations": n} for s, n in self.top_sources]
         out["definitions"] = DEFINITIONS
         return out
@@ -142,9 +141,6 @@ def build_report(
     report.feedback = {"positive": votes.count(1), "negative": votes.count(-1)}
     report.top_sources = Counter(s for c in chosen for s in c.sources).most_common(top)
     report.daily = _daily(chosen, now)
-    report.gap_questions = sorted(
-        ((ts, q, r, c.language) for c in chosen for ts, q, r in c.gap_questions), reverse=True
-    )
     return report
 
 
@@ -211,7 +207,10 @@ def render_text(report: Report) -> str:
     ]
     if report.top_gaps:
         lines.append("top gaps:")
-        lines += [f"  {g['count']:5d}  add content about: {g['topic']}" for g in report.top_gaps]
+        lines += [
+            f"  {g['count']:5d}  add content about: {g['topic']}  ({_pairs(g.get('reasons', {}))})"
+            for g in report.top_gaps
+        ]
     lines.append("definitions:")
     lines += [f"  {k}: {v}" for k, v in DEFINITIONS.items()]
     return "\n".join(lines)

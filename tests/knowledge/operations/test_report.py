@@ -116,3 +116,48 @@ def test_feedback_in_the_report_and_its_html_chart(
     html = page.read_text()
     assert "Feedback per day" in html
     assert '<div class="v">33.3%</div><div class="k">helpful (feedback)</div>' in html
+
+
+def test_top_gaps_hold_every_kind_of_gap_question(
+    tracker: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Handoffs for lack of knowledge, answers marked unhelpful and clarifications left
+    unanswered (wa-2) are all top gaps, grouped by meaning as `customer-agent gaps` groups them;
+    the batch run's handoff is not one; `--channel` keeps the gaps of that channel only."""
+    from knowledge.settings import get_settings
+
+    write_tracker(
+        tracker,
+        "web-4",
+        [
+            *answered(T0, "Can I ride my e-bike in heavy rain?", answer_id="r1"),
+            feedback(T0 + 9, "down", "r1"),
+        ],
+    )
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        assert main(["report", "--json", "--now", str(NOW), "--since", "7d"]) == 0
+        gaps = json.loads(capsys.readouterr().out)["top_gaps"]
+        reasons: dict[str, int] = {}
+        for g in gaps:
+            for reason, n in g["reasons"].items():
+                reasons[reason] = reasons.get(reason, 0) + n
+        assert reasons == {"no_answer": 1, "unhelpful": 1, "clarification_unanswered": 1}
+        assert sum(g["count"] for g in gaps) == 3
+        examples = {e for g in gaps for e in g["examples"]}
+        assert examples == {
+            "Do you sell gift cards?",
+            "Can I ride my e-bike in heavy rain?",
+            "How do I cancel?",
+        }
+        assert main(["report", "--now", str(NOW), "--since", "7d", "--channel", "whatsapp"]) == 0
+        text = capsys.readouterr().out
+        listed = text.split("top gaps:")[1].split("definitions:")[0]
+        assert "clarification_unanswered 1" in listed and "no_answer 1" in listed
+        assert "unhelpful" not in listed  # that answer was on web chat
+    finally:
+        get_settings.cache_clear()
