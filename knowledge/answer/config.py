@@ -28,7 +28,7 @@ class AnswerConfig:
     ambiguity_margin: float = 0.005
     ambiguity_min_score: float = 0.80
     title_tie_margin: float = 0.0  # 0 = off; see decide.title_ties
-    unnamed_categories: bool = True  # clarify "the actor", "the country" when never named
+    ambiguous_descriptions: bool = True  # clarify "the hurricane" when the passages know several
     fallback_languages: tuple[str, ...] = ("en",)  # content languages to quote, in order, when
     # nothing relevant is in the visitor's language
     # answerability (knowledge/answer/answerability.py): logistic weights per FEATURES, for a

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 from knowledge.answer import answerability
 from knowledge.answer.config import AnswerConfig
-from knowledge.answer.referents import unresolved_reference
+from knowledge.answer.entities import open_reference
+from knowledge.answer.referents import references
 from knowledge.answer.terms import coverage, key_terms, stem
 from knowledge.types import SearchHit
+
+_REFERENCE_PASSAGES = 5  # top passages asked whether they know several things of a kind
 
 
 def topic_of(hit: SearchHit) -> str:
@@ -141,13 +144,15 @@ def gather(
     topics = distinct_topics([h for h in ranked if h.chunk.language == language] or ranked)
     terms = key_terms(question, language)
     # a reply to our follow-up names the thing in its own words: ask about wording once
-    referent = (
-        ""
-        if chosen_topic or clarifications
-        else unresolved_reference(
-            question, history_text, language, categories=config.unnamed_categories
+    referent = ""
+    if not (chosen_topic or clarifications):
+        near = [h for h in ranked if h.chunk.language == language] or ranked
+        referent = open_reference(
+            references(question, history_text, language),
+            [f"{h.chunk.title}\n{h.chunk.text}" for h in near[:_REFERENCE_PASSAGES]],
+            language,
+            descriptions=config.ambiguous_descriptions,
         )
-    )
     options = tuple(
         topic_of(h)
         for h in topics[: config.max_options]

@@ -101,7 +101,10 @@ def test_follow_up_borrows_the_previous_user_turn():
 def test_a_clarification_names_the_unnamed_thing_for_show_why(config, profile):
     from knowledge.types import Answer
 
-    hits = [make_hit("Actors", "Many actors train daily.", 0.4)]
+    hits = [
+        make_hit("Tom Hanks", "Tom Hanks is an American actor.", 0.4),
+        make_hit("Meryl Streep", "Meryl Streep is an American actor.", 0.35),
+    ]
     ans = answer_question(
         "What is the actor's fitness routine?",
         language="en",

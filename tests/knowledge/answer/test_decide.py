@@ -140,8 +140,8 @@ def test_a_reference_the_content_settles_is_answered(config):
 
 def test_a_reply_to_our_follow_up_is_not_asked_about_its_wording_again(config):
     hits = [
-        make_hit("Tom Hanks", "Tom Hanks trains with a personal coach.", 0.85),
-        make_hit("Meryl Streep", "Meryl Streep swims every morning.", 0.70),
+        make_hit("Tom Hanks", "Tom Hanks is an American actor. He trains with a coach.", 0.85),
+        make_hit("Meryl Streep", "Meryl Streep is an American actor. She swims daily.", 0.70),
     ]
     question = "What is the actor's fitness routine?"
     first = decide(question, hits, language="en", config=config)
@@ -268,3 +268,20 @@ def test_fallback_languages_from_yaml_are_a_tuple():
     )
     assert AnswerConfig.from_mapping({"fallback_languages": "en"}).fallback_languages == ("en",)
     assert AnswerConfig.from_mapping({"fallback_languages": None}).fallback_languages == ()
+
+
+def test_a_description_is_asked_about_when_the_passages_know_several_of_its_kind(config):
+    question = "What help was offered after the hurricane's impact?"
+    katrina = make_hit("Hurricane Katrina", "Hurricane Katrina hit Louisiana; FEMA sent aid.", 0.8)
+    gloria = make_hit("Hurricane Gloria", "Hurricane Gloria closed schools on Long Island.", 0.7)
+    v = decide(question, [katrina, gloria], language="en", config=config)
+    assert (v.kind, v.reason, v.referent) == ("clarify", "unresolved_reference", "hurricane")
+    assert decide(question, [katrina], language="en", config=config).kind == "answer"
+    named = "What help was offered after Hurricane Katrina's impact?"
+    assert decide(named, [katrina, gloria], language="en", config=config).kind == "answer"
+
+
+def test_a_help_centre_description_of_the_one_thing_is_answered(config):
+    hits = [make_hit("Reset your password", PASSWORD_EN, 0.71), make_hit("Refunds", REFUND_EN, 0.4)]
+    v = decide("How do I reset the password?", hits, language="en", config=config)
+    assert v.kind == "answer"
