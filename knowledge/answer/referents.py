@@ -116,12 +116,15 @@ def _description(
         return []
     if any(_mentioned(_bare(t), history) for _, t in phrase):
         return []
+    labels = {_bare(t) for k, t in enumerate(tokens) if _is_name(t, k, rules)}
     names = tuple(_bare(t) for k, t in phrase if _is_name(t, k, rules))
     out = []
     for k, token in phrase:
         noun = _bare(token)
         if _is_name(token, k, rules) or len(noun) < 3 or noun in GENERIC | KIND | PREDICATES:
             continue  # a name is no head: "the United States" names its one thing
+        if noun in labels:
+            continue  # "the screen in the Screen Lock settings": the content's own label
         words = tuple(t for _, t in phrase)
         out.append(Reference(noun, pointing=pointing, names=names, phrase=words))
     return out[::-1] if rules.head_last else out  # the head first: "fast food chain"

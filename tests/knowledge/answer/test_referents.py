@@ -105,3 +105,8 @@ def test_german_descriptions_are_not_told_from_names():
 
 def test_a_phrase_of_names_is_a_name():
     assert references("How did it grow in the United States?", "Tell me about Chipotle", "en") == []
+
+
+def test_a_noun_the_question_also_writes_as_a_label_is_that_label():
+    question = "Change how long to wait before locking the screen in the Screen Lock settings."
+    assert "screen" not in descriptions(question)
