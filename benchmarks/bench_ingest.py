@@ -229,7 +229,8 @@ def run_model(name: str, docs: dict[str, list[dict[str, Any]]], args: Any) -> It
     from knowledge.stores import build_store
     from knowledge.sync import sync_sources
 
-    with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{name}-") as tmp:
+    args.work_dir.mkdir(parents=True, exist_ok=True)  # not /tmp: shared, cleaned by others
+    with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=args.work_dir) as tmp:
         src, data = Path(tmp) / "src", Path(tmp) / "data"
         write_files(src, docs)
         settings = Settings(_env_file=None, data_dir=data, embeddings=SETTING[name])  # type: ignore[call-arg]
@@ -246,10 +247,10 @@ def run_model(name: str, docs: dict[str, list[dict[str, Any]]], args: Any) -> It
         get_embeddings(settings).embed_documents(["warm up"])
         load_before = load_avg()
         t0 = time.perf_counter()
-        report = sync_sources(progress=not args.quiet, settings=settings)
+        store = build_store(settings)
+        report = sync_sources(progress=not args.quiet, settings=settings, store=store)
         ingest_s = time.perf_counter() - t0
         load_after = load_avg()
-        store = build_store(settings)
         table = store._open()  # read back exactly what was embedded
         rows = table.search().select(["title", "heading_path", "text"]).limit(None).to_arrow()
         heads = rows["heading_path"].to_pylist()
@@ -275,7 +276,7 @@ def run_model(name: str, docs: dict[str, list[dict[str, Any]]], args: Any) -> It
             ),
             "load_during_ingest": f"{load_before} -> {load_after}",
             "query_embed_p50_ms": query_ms(store, docs),
-            "quality": quality(store, docs),
+            "quality": {} if args.speed_only else quality(store, docs),
         }
         store.close()
         yield json.dumps(figures)
@@ -289,6 +290,8 @@ def main() -> int:
     ap.add_argument("--mtrag", action="store_true", help="also the MTRAG-UN pool (1,152 passages)")
     ap.add_argument("--batches", type=lambda s: [int(x) for x in s.split(",")], default=[16, 64])
     ap.add_argument("--sample", type=int, default=192, help="sampled chunks for the floor")
+    ap.add_argument("--work-dir", type=Path, default=ROOT / "var" / "bench-ingest")
+    ap.add_argument("--speed-only", action="store_true", help="no quality queries")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
@@ -315,8 +318,12 @@ def main() -> int:
         )
         print(f"  floor / ingest (tokens/s) = {r['ratio_floor_to_ingest']}x")
         print(f"  query embedding p50 {r['query_embed_p50_ms']} ms")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
     print("\nquality: R@1 / R@5 / MRR@10 (n)")
     keys = list(results[0]["quality"])
+    if not keys:
+        return 0
     print(f"  {'corpus direction method':<28}" + "".join(f"{r['model']:^24}" for r in results))
     for key in keys:
         cells = "".join(
@@ -324,8 +331,6 @@ def main() -> int:
             for r in results
         )
         print(f"  {key:<28}{cells}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
     return 0
 
 

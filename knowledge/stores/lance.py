@@ -157,6 +157,7 @@ class LanceChunkStore:
         return ", ".join(sorted(tables))
 
     def _record_model(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
         (self.path / MODEL_RECORD).write_text(self.model + "\n", encoding="utf-8")
         self._model_checked = True
 
