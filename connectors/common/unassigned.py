@@ -8,7 +8,9 @@ usual) but predicts nothing: the answer chain is never called.
 - Slack handoff usable (mode `slack`, Slack configured and its start-up check passed): the
   pause carries `handoff_active` and the reason `channel_not_assigned`, exactly what
   `action_handoff` leaves, so the Slack after-turn hook opens the handoff (or relays into the
-  open one) and a person answers in the thread, relayed like any handoff.
+  open one) and a person answers in the thread, relayed like any handoff. When it opens, the
+  visitor reads one short acknowledgement that a colleague will reply (or, out of hours, when);
+  the handoff offers no "Hand back to AI": the assistant does not answer here.
 - Otherwise nobody would see the message: the visitor is told so in their language and the
   conversation is resumed (nothing is promised). `customer-agent check` reports this set-up.
 """
@@ -23,10 +25,11 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ConversationPaused, Event, SlotSet
 
+from connectors.slack_handoff.blocks import CHANNEL_NOT_ASSIGNED
 from connectors.slack_handoff.conversation import Conversation
 
 logger = logging.getLogger(__name__)
-REASON = "channel_not_assigned"
+REASON = CHANNEL_NOT_ASSIGNED
 NOBODY_TEXTS = {
     "en": "Sorry, no one from our team is available on this channel right now, and I don't"
     " answer here. Please try again later.",

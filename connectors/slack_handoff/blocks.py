@@ -2,9 +2,10 @@
 
 The root message is the one place an agent sees the handoff: reason, language, visitor channel,
 summary, who it is routed to, its status, and the buttons Claim / Resolve / Hand back to AI
-(action ids below, value = handoff id). Every status change re-renders the same message
-(`chat.update`). Visitor text is escaped (`&`, `<`, `>`), so a visitor cannot mention `@channel`
-or forge links in Slack: their words are data.
+(action ids below, value = handoff id); a handoff from a channel the agent is not assigned to
+has no "Hand back to AI": the assistant does not answer there (connectors/common/unassigned.py).
+Every status change re-renders the same message (`chat.update`). Visitor text is escaped (`&`,
+`<`, `>`), so a visitor cannot mention `@channel` or forge links in Slack: their words are data.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from connectors.handoff.store import Handoff
 
 CLAIM, RESOLVE, HANDBACK = "handoff_claim", "handoff_resolve", "handoff_handback"
 ACTIONS = (CLAIM, RESOLVE, HANDBACK)
+CHANNEL_NOT_ASSIGNED = "channel_not_assigned"  # the reason connectors/common/unassigned.py sets
 # the `handoff_reason` slot values (bot/domain/handoff.yml) in words for agents
 REASONS = {
     "visitor_request": "Visitor asked for a person",
@@ -24,6 +26,7 @@ REASONS = {
     "technical_issue": "Technical failure",
     "keyword": "Configured keyword",
     "window_closed": "Reply outside the 24 h messaging window",
+    CHANNEL_NOT_ASSIGNED: "Channel not assigned to the assistant",
 }
 CHANNELS = {
     "webchat": "Web chat",
@@ -56,6 +59,12 @@ def status_line(h: Handoff) -> str:
         when = f"; the visitor was told: back {next_open_text(next_open)}" if next_open else ""
         return f":crescent_moon: Out of hours, waiting{when}"
     return ":hourglass_flowing_sand: Waiting for someone to claim it"
+
+
+def can_hand_back(h: Handoff) -> bool:
+    """Whether "Hand back to AI" is true for this handoff: not on a channel the assistant does
+    not answer on (there a person resolves it; the visitor's next message opens a new one)."""
+    return h.reason != CHANNEL_NOT_ASSIGNED
 
 
 def root_message(h: Handoff) -> dict[str, Any]:
@@ -101,6 +110,8 @@ def root_message(h: Handoff) -> dict[str, Any]:
         ]
         if h.state == "assigned":
             buttons = buttons[1:]
+        if not can_hand_back(h):
+            buttons = [b for b in buttons if b[0] != HANDBACK]
         blocks.append(
             {
                 "type": "actions",

@@ -63,6 +63,15 @@ FALLBACK_TEXTS: dict[str, dict[str, str]] = {
         "fr": "Notre équipe est absente ; un collègue vous répondra à partir de {next_open}.",
         "es": "Nuestro equipo no está ahora; un compañero te responderá desde {next_open}.",
     },
+    # a message on a channel the agent is not assigned to, now with a person (no domain
+    # response: the assistant never utters it)
+    "utter_handoff_unassigned": {
+        "en": "Thanks for your message. A colleague will reply here.",
+        "nl": "Bedankt voor je bericht. Een collega antwoordt je hier.",
+        "de": "Danke für Ihre Nachricht. Eine Kollegin oder ein Kollege antwortet Ihnen hier.",
+        "fr": "Merci pour votre message. Un collègue vous répondra ici.",
+        "es": "Gracias por tu mensaje. Un compañero te responderá aquí.",
+    },
     "utter_handoff_unavailable": {
         "en": "Sorry, no colleague is available right now. I'll keep helping you here.",
         "nl": "Sorry, er is nu geen collega beschikbaar. Ik help je hier verder.",

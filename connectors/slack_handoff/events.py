@@ -8,7 +8,8 @@ Rules, in order (see README "Handoff in Slack"):
 - a top-level message in a handoff channel gets an ephemeral "reply in the thread";
 - in a handoff's thread: text starting with the note prefix stays in Slack; `claim`,
   `resolve`, `handback` are commands; anything else goes to the visitor (claiming an unclaimed
-  handoff for its author); shared files get an ephemeral "only text is relayed".
+  handoff for its author); shared files get an ephemeral "only text is relayed";
+  `handback` on a handoff from an unassigned channel is refused (blocks.can_hand_back).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.slack_handoff import blocks
 from connectors.slack_handoff.service import HandoffService
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,13 @@ async def run_command(
                 else f"This handoff was already claimed by {who}."
             )
             await service.ephemeral(channel, user, text, thread_ts)
+        return
+    if command == "handback" and not blocks.can_hand_back(handoff):
+        text = (
+            "The assistant does not answer on this channel (not assigned in the agent profile):"
+            " reply here, then Resolve."
+        )
+        await service.ephemeral(channel, user, text, thread_ts)
         return
     if not await service.finish(handoff, user, COMMANDS[command]):
         await service.ephemeral(channel, user, "This handoff is already closed.", thread_ts)

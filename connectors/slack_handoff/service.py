@@ -144,6 +144,11 @@ class HandoffService:
                 next_open=blocks.next_open_text(handoff.route["next_open"], language),
             )
             await self._push(sender_id, input_channel, OutboundMessage(text, language=language))
+        elif reason == blocks.CHANNEL_NOT_ASSIGNED:
+            # no AI answer on this channel: without this the visitor hears nothing until a
+            # person replies; said only now that the handoff is on its way to a person
+            text, language = await conv.render(sender_id, "utter_handoff_unassigned", input_channel)
+            await self._push(sender_id, input_channel, OutboundMessage(text, language=language))
         return handoff
 
     async def relay_visitor(self, handoff: Handoff, text: str) -> None:

@@ -1,9 +1,10 @@
 """Channel assignment through the real WhatsApp channel and `run_turn`: a message to a number the
 agent is not assigned to reaches the Slack stand-in as a handoff (reason channel_not_assigned)
-and never the answer chain; without a usable Slack handoff the visitor is told, in their
-language, that nobody answers there. The Rasa side is a stand-in that behaves like Rasa's
-processor: it records the message, sets the language slot, and predicts (here: runs the
-answer chain) only when the conversation is not paused."""
+and never the answer chain, the visitor reads one acknowledgement that a colleague will reply,
+and the handoff cannot be handed back to the AI; without a usable Slack handoff the visitor is
+told, in their language, that nobody answers there. The Rasa side is a stand-in that behaves
+like Rasa's processor: it records the message, sets the language slot, and predicts (here:
+runs the answer chain) only when the conversation is not paused."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from connectors.common.channel_assignment import accounts_of
 from connectors.common.chat_channel import Inbound
 from connectors.common.unassigned import NOBODY_TEXTS
+from connectors.slack_handoff.conversation import FALLBACK_TEXTS
 from connectors.whatsapp import TwilioConfig, WhatsAppInput
 from tests.connectors.common.platform_stub import PlatformStub
 from tests.connectors.slack_handoff.harness import DEFAULT_HANDOFF, Harness, make_harness
@@ -26,6 +28,7 @@ from tests.connectors.slack_handoff.harness import DEFAULT_HANDOFF, Harness, mak
 ASSIGNED = "whatsapp:+14155238886"
 SALES = "whatsapp:+14155230000"  # a second number, not assigned to the agent
 VISITOR = "whatsapp:+31612345678"
+ACK_NL = FALLBACK_TEXTS["utter_handoff_unassigned"]["nl"]
 
 
 @dataclass
@@ -120,7 +123,8 @@ async def test_an_unassigned_number_goes_to_slack_never_to_the_answer_chain(with
     s = with_slack
     await s.visitor_writes(SALES, "Wat kost een Flex-abonnement?", "SM" + "1" * 32)
     assert s.rasa.answered == []  # the answer chain never ran
-    assert s.twilio.twilio == []  # no AI reply went to the visitor
+    # no AI reply went to the visitor, only the acknowledgement that a person will reply
+    assert [c.form["Body"] for c in s.twilio.twilio] == [ACK_NL]
     handoff = s.h.service.store.open_for_sync(VISITOR)
     assert handoff is not None and handoff.reason == "channel_not_assigned"
     assert handoff.input_channel == "whatsapp" and handoff.language == "nl"
@@ -134,7 +138,30 @@ async def test_an_unassigned_number_goes_to_slack_never_to_the_answer_chain(with
         if c.args.get("thread_ts") == s.h.service.store.get_sync(handoff.id).thread_ts
     ]
     assert any("Hallo?" in t for t in thread), thread
-    assert s.rasa.answered == [] and s.twilio.twilio == []
+    assert s.rasa.answered == [] and [c.form["Body"] for c in s.twilio.twilio] == [ACK_NL]
+    # the root message offers no "Hand back to AI": the assistant does not answer here
+    root = s.h.slack.of("chat.postMessage")[0].args
+    actions = next(b for b in root["blocks"] if b["type"] == "actions")["elements"]
+    assert [a["action_id"] for a in actions] == ["handoff_claim", "handoff_resolve"]
+
+
+async def test_hand_back_is_refused_on_an_unassigned_channel(with_slack):
+    """A forged or stale "Hand back to AI" click (or the thread command) on such a handoff
+    tells the colleague why and changes nothing: the visitor is not told a false "back with
+    the assistant"."""
+    s = with_slack
+    await s.visitor_writes(SALES, "Wat kost een Flex-abonnement?", "SM" + "5" * 32)
+    handoff = s.h.service.store.open_for_sync(VISITOR)
+    assert handoff is not None
+    resp = await s.h.click("handoff_handback", handoff.id, "UBOB00001")
+    assert resp.status_code == 200
+    await s.h.settle()
+    assert s.h.service.store.get_sync(handoff.id).state == "queued"
+    [hint] = s.h.slack.of("chat.postEphemeral")
+    assert "does not answer on this channel" in hint.args["text"]
+    assert [c.form["Body"] for c in s.twilio.twilio] == [ACK_NL]  # nothing after the ack
+    tracker = await s.h.agent.tracker_store.retrieve(VISITOR)
+    assert tracker.is_paused() and tracker.get_slot("handoff_active")
 
 
 async def test_the_assigned_number_is_answered_by_the_agent(with_slack):

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from twilio.request_validator import RequestValidator
 
+from connectors.slack_handoff.conversation import FALLBACK_TEXTS
 from tests.connectors.common.platform_stub import PlatformStub
 from tests.connectors.slack_handoff.harness import SECRET, UNASSIGNED
 from tests.connectors.slack_handoff.slack_api import BOT_TOKEN, SlackAPI
@@ -106,9 +107,13 @@ async def test_an_unassigned_whatsapp_number_reaches_slack_not_the_answer_chain(
             assert "channel not assigned" in str(roots[0].args).lower()
             params, headers = signed(OURS, customer, "Hello")
             assert (await client.post(url, data=params, headers=headers)).status_code == 200
-            await twilio.wait_for("twilio", 1, timeout=120)
+            # the first visitor's acknowledgement and the second one's answer
+            await twilio.wait_for("twilio", 2, timeout=120)
             await asyncio.sleep(2)  # time for a (wrong) reply to the first visitor to show
-        assert {c.form["To"] for c in twilio.twilio} == {customer}
+        to_people = [c.form["Body"] for c in twilio.twilio if c.form["To"] == people]
+        acks = FALLBACK_TEXTS["utter_handoff_unassigned"]
+        assert len(to_people) == 1 and to_people[0] in acks.values()  # not an answer
+        assert {c.form["To"] for c in twilio.twilio} == {people, customer}
         with sqlite3.connect(tmp_path / "stack" / "tracker.db") as db:
             rows = db.execute(
                 "SELECT type_name, action_name FROM events WHERE sender_id = ?", (people,)
