@@ -43,7 +43,6 @@ from connectors.slack_handoff.service import HandoffService
 from connectors.slack_handoff.socket import SocketTransport
 
 logger = logging.getLogger(__name__)
-PROFILE = Path(__file__).resolve().parents[2] / "bot" / "agent_profile.yml"
 
 
 class SlackHandoffInput(InputChannel):
@@ -54,11 +53,15 @@ class SlackHandoffInput(InputChannel):
     def __init__(
         self,
         settings: SlackSettings,
-        profile_path: Path = PROFILE,
+        profile_path: Path | None = None,
         store: HandoffStore | None = None,
         min_interval_s: float = 1.0,
     ) -> None:
         self.settings = settings
+        if profile_path is None:  # the profile every runtime reads: CUSTOMER_AGENT_BOT_DIR
+            from connectors.settings import get_settings
+
+            profile_path = get_settings().profile_path
         self.config, self.config_errors = load_profile_section(profile_path)
         self.store = store or HandoffStore.from_env()
         self.service = HandoffService(

@@ -99,3 +99,30 @@ def test_business_hours_open_closed_holiday_and_next_opening():
     # summer time is handled by the zone: 09:00 CEST is 07:00 UTC
     assert hours.is_open(dt.datetime(2026, 7, 6, 7, 0, tzinfo=UTC))
     assert not hours.is_open(dt.datetime(2026, 7, 6, 6, 59, tzinfo=UTC))
+
+
+def test_channel_reads_the_profile_of_customer_agent_bot_dir(tmp_path: Path, monkeypatch) -> None:
+    """The Slack channel reads `handoff:` from the profile the settings name (the bot dir a
+    deployment chooses), not from the project's own bot/ directory."""
+    import yaml
+
+    from connectors import settings
+    from connectors.handoff.db import SQLiteDatabase
+    from connectors.handoff.store import HandoffStore
+    from connectors.slack_handoff.channel import SlackHandoffInput
+    from connectors.slack_handoff.config import SlackSettings
+
+    bot = tmp_path / "bot"
+    bot.mkdir()
+    profile = {"name": "Ava", "handoff": {"mode": "slack", "channel": "C0DEPLOYED"}}
+    (bot / "agent_profile.yml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    monkeypatch.setenv("CUSTOMER_AGENT_BOT_DIR", str(bot))
+    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
+    settings.get_settings.cache_clear()
+    try:
+        store = HandoffStore(SQLiteDatabase(tmp_path / "handoff.sqlite3"))
+        channel = SlackHandoffInput(SlackSettings.from_env({}), store=store)
+        assert channel.config.mode == "slack" and channel.config.channel == "C0DEPLOYED"
+        assert channel.config_errors == []
+    finally:
+        settings.get_settings.cache_clear()
