@@ -67,11 +67,9 @@ def ask_one(question: str, lang: str | None, history: tuple[Any, ...]) -> dict[s
     language = lang or guess_language(question)
     answer = run_turn(TurnRequest(text=question, language=language, history=history))
     seen = as_visitor_sees(answer)
-    return {
-        "text": seen.text,
-        "confidence": round(seen.confidence, 4),
-        **seen.payload(show_why=get_settings().show_why),
-    }
+    payload = seen.payload(show_why=get_settings().show_why)
+    payload.pop("answer_id", None)  # names a visitor's reply for feedback: none from the CLI
+    return {"text": seen.text, "confidence": round(seen.confidence, 4), **payload}
 
 
 def run(args: argparse.Namespace) -> int:
