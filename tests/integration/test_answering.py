@@ -61,9 +61,9 @@ def test_vague_question_gets_buttons_and_the_chosen_topic_is_answered(stack: Sta
 
 
 def test_unnamed_thing_gets_a_follow_up_question_naming_it(stack: Stack) -> None:
-    ask = turn(stack, "referent-en", "What is the actor's favourite bike?")
+    ask = turn(stack, "referent-en", "What does this plan cost per month?")
     assert ask["custom"]["kind"] == "clarify"
-    assert ask["text"] == "Which actor do you mean?"
+    assert ask["text"] == "Which plan do you mean?"
 
 
 def test_two_follow_ups_that_do_not_help_end_in_a_handoff(stack: Stack) -> None:
