@@ -36,6 +36,14 @@ class Grammar:
     # articles that are also object pronouns: Dutch "het" in "Hoe stuur ik het terug?"
     article_pronouns: frozenset[str] = frozenset()
     particles: frozenset[str] = frozenset()  # separable-verb particles after such a pronoun
+    # nouns a determiner picks out of the sentence itself ("this year", "the way")
+    generic: frozenset[str] = frozenset()
+    # "this kind of transaction" points at the transaction: resolved when that was talked about
+    kinds: frozenset[str] = frozenset()
+    # "is that true?": the demonstrative is the subject, not a determiner
+    predicates: frozenset[str] = frozenset()
+    # "is it possible to ...": a pronoun that stands for nothing
+    expletive: re.Pattern[str] | None = None
 
     @property
     def demonstratives(self) -> frozenset[str]:
@@ -44,6 +52,11 @@ class Grammar:
     @property
     def pronouns(self) -> frozenset[str]:
         return referring_pronouns(self.code)
+
+    @property
+    def sentence_nouns(self) -> frozenset[str]:
+        """Words that head no description of their own ("the way", "the kind", "the truth")."""
+        return self.generic | self.kinds | self.predicates
 
 
 GRAMMARS: dict[str, Grammar] = {
@@ -59,6 +72,21 @@ GRAMMARS: dict[str, Grammar] = {
         copulas=_set("is was are were"),
         indefinite=_set("a an the one"),
         plural_endings=("es", "s"),
+        generic=_set(
+            "way time case moment year week month day today weekend morning evening night "
+            "thing things"
+        ),
+        kinds=_set("kind kinds type types sort sorts"),
+        predicates=_set(
+            "true correct right wrong possible normal safe free available okay real necessary "
+            "required"
+        ),
+        expletive=re.compile(
+            r"\b(is|was|will|would|isn't|wasn't)\s+it\s+(possible|necessary|ok|okay|"
+            r"safe|true|worth|free|allowed|normal|easy|hard|better|best|legal|"
+            r"required|mandatory)\b|\bit\s+(is|was|'s)\s+(possible|necessary)\b",
+            re.IGNORECASE,
+        ),
     ),
     "nl": Grammar(
         code="nl",
@@ -76,6 +104,9 @@ GRAMMARS: dict[str, Grammar] = {
         particles=_set(
             "terug op aan uit in af weg door mee om over toe bij na voor dicht open kwijt"
         ),
+        generic=_set("manier keer tijd geval moment jaar week maand dag"),
+        kinds=_set("soort soorten type types"),
+        predicates=_set("waar juist correct mogelijk normaal veilig gratis beschikbaar nodig"),
     ),
     "de": Grammar(
         code="de",
@@ -90,6 +121,9 @@ GRAMMARS: dict[str, Grammar] = {
         indefinite=_set("ein eine einer der die das"),
         plural_endings=("en", "n", "e", "s"),
         names_capitalised=False,
+        generic=_set("weise mal zeit fall moment jahr woche monat tag"),
+        kinds=_set("art arten typ typen sorte sorten"),
+        predicates=_set("wahr richtig möglich normal sicher kostenlos verfügbar nötig"),
     ),
     "fr": Grammar(
         code="fr",
@@ -102,6 +136,9 @@ GRAMMARS: dict[str, Grammar] = {
         indefinite=_set("un une le la l"),
         plural_endings=("s", "x"),
         head_last=False,
+        generic=_set("façon manière fois moment cas année semaine mois jour"),
+        kinds=_set("genre genres sorte sortes type types"),
+        predicates=_set("vrai correct possible normal gratuit disponible nécessaire"),
     ),
     "es": Grammar(
         code="es",
@@ -116,6 +153,9 @@ GRAMMARS: dict[str, Grammar] = {
         indefinite=_set("un una el la"),
         plural_endings=("es", "s"),
         head_last=False,
+        generic=_set("forma manera vez momento caso año semana mes día"),
+        kinds=_set("tipo tipos clase clases"),
+        predicates=_set("verdad cierto correcto posible normal seguro gratis disponible necesario"),
     ),
 }
 
@@ -123,32 +163,3 @@ GRAMMARS: dict[str, Grammar] = {
 def grammar(language: str) -> Grammar:
     """The grammar words of `language` (English's for a language without a table)."""
     return GRAMMARS.get(language, GRAMMARS["en"])
-
-
-# nouns a determiner picks out of the sentence itself ("this kind of", "this year", "the way")
-GENERIC = _set("""
-way time case moment year week month day today weekend morning evening night thing things
-manier keer tijd geval moment jaar week maand dag
-weise mal zeit fall moment jahr woche monat tag
-façon manière fois moment cas année semaine mois jour
-forma manera vez momento caso año semana mes día
-""")
-# "this kind of transaction" points at the transaction: resolved when that was talked about
-KIND = _set("""
-kind kinds type types sort sorts soort soorten art arten typ typen genre genres sorte sortes
-tipo tipos clase clases
-""")
-# "is that true?", "is this correct?": the demonstrative is the subject, not a determiner
-PREDICATES = _set("""
-true correct right wrong possible normal safe free available okay real necessary required
-waar juist correct mogelijk normaal veilig gratis beschikbaar nodig
-wahr richtig möglich normal sicher kostenlos verfügbar nötig
-vrai correct possible normal gratuit disponible nécessaire
-verdad cierto correcto posible normal seguro gratis disponible necesario
-""")
-EXPLETIVE = re.compile(
-    r"\b(is|was|will|would|isn't|wasn't)\s+it\s+(possible|necessary|ok|okay|"
-    r"safe|true|worth|free|allowed|normal|easy|hard|better|best|legal|"
-    r"required|mandatory)\b|\bit\s+(is|was|'s)\s+(possible|necessary)\b",
-    re.IGNORECASE,
-)

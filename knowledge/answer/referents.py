@@ -24,14 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.answer.referent_words import (
-    EXPLETIVE,
-    GENERIC,
-    KIND,
-    PREDICATES,
-    Grammar,
-    grammar,
-)
+from knowledge.answer.referent_words import Grammar, grammar
 from knowledge.language import stop_words
 from knowledge.language import tokens as split_tokens
 
@@ -121,7 +114,7 @@ def _description(
     out = []
     for k, token in phrase:
         noun = _bare(token)
-        if _is_name(token, k, rules) or len(noun) < 3 or noun in GENERIC | KIND | PREDICATES:
+        if _is_name(token, k, rules) or len(noun) < 3 or noun in rules.sentence_nouns:
             continue  # a name is no head: "the United States" names its one thing
         if noun in labels:
             continue  # "the screen in the Screen Lock settings": the content's own label
@@ -147,8 +140,8 @@ def _demonstrated_noun(tokens: list[str], i: int, rules: Grammar, stops: frozens
     if (
         len(nxt) < 3
         or nxt in stops
-        or nxt in GENERIC
-        or nxt in PREDICATES
+        or nxt in rules.generic
+        or nxt in rules.predicates
         or _is_name(tokens[i + 1], i + 1, rules)
     ):
         return False
@@ -172,7 +165,7 @@ def _dangling_pronoun(lowered: list[str], rules: Grammar, stops: frozenset[str])
     "How do I reset my password if I forgot it?" names its own antecedent: two or more content
     words before the pronoun count as one.
     """
-    if EXPLETIVE.search(" ".join(lowered)):
+    if rules.expletive is not None and rules.expletive.search(" ".join(lowered)):
         return False  # "is it possible to ...": no referent at all
     words = [w for w in lowered if w[:1].isalnum()]
     if len(words) >= _PRONOUN_MAX_WORDS:
@@ -202,7 +195,7 @@ def references(question: str, history_text: str, language: str) -> list[Referenc
         pointing = word in rules.demonstratives
         if pointing and i + 1 < len(tokens):
             nxt = _bare(lowered[i + 1])
-            if nxt in KIND and i + 3 < len(tokens) and lowered[i + 2] in rules.links:
+            if nxt in rules.kinds and i + 3 < len(tokens) and lowered[i + 2] in rules.links:
                 if not _mentioned(_bare(lowered[i + 3]), history):
                     out.append(Reference(" ".join(lowered[i + 1 : i + 4]), pointing=True))
                 continue  # "this type of violence"

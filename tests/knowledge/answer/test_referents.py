@@ -110,3 +110,10 @@ def test_a_phrase_of_names_is_a_name():
 def test_a_noun_the_question_also_writes_as_a_label_is_that_label():
     question = "Change how long to wait before locking the screen in the Screen Lock settings."
     assert "screen" not in descriptions(question)
+
+
+def test_the_sentence_nouns_are_the_question_language_s_own():
+    # German "Tag" (day) is the sentence's own time in German only: an English tag is a thing
+    assert unresolved_reference("What does this tag mean?", "", "en") == "tag"
+    assert unresolved_reference("Was passiert an diesem Tag?", "", "de") == ""
+    assert unresolved_reference("Is this kind of tag allowed?", "", "en") == "kind of tag"
