@@ -3,7 +3,8 @@
 `report` reads the conversations from Rasa's tracker store (knowledge/operations/); `gaps`
 groups the gap questions it holds by meaning with the index's embedding model, keeps what an
 admin or a re-check decided about each (knowledge/operations/gap_state.py) and re-asks the
-open ones through the answer chain on `--recheck` and after every `customer-agent sync`.
+open ones through the answer chain on `--recheck` and after every `customer-agent sync`, at
+most `RECHECK_LIMIT` gaps a run (the rest on later runs, or all with `--recheck --all`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from knowledge.operations.gap_state import RecheckRun
 
 _PERIOD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhm]?)\s*$")
 _UNIT_S = {"d": 86400.0, "h": 3600.0, "m": 60.0, "": 86400.0}
@@ -45,19 +49,44 @@ def parse_now(text: str) -> float:
     return stamp.timestamp()
 
 
+def recheck_limit(text: str) -> int:
+    """A `--recheck-limit` / `--gap-recheck-limit` value: a whole number of gaps, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of gaps, at least 1")
+    return value
+
+
 def register(sub: Any) -> None:
+    from knowledge.operations.gap_state import RECHECK_LIMIT
+
     gaps = sub.add_parser(
         "gaps",
         help="knowledge gaps grouped by meaning: what content to add",
         description="Open gaps by default; `gaps dismiss ID` hides one until new questions "
-        "join it; `--recheck` re-asks each open gap and marks the answered ones addressed.",
+        "join it; `--recheck` re-asks the open gaps (at most --recheck-limit: the most asked, "
+        "then the rest in turn; with --all every one) and marks the answered ones addressed.",
     )
     gaps.add_argument("--since", type=parse_period, default=parse_period("30d"), help="e.g. 7d")
     gaps.add_argument("--limit", type=int, default=20)
     gaps.add_argument("--no-search", action="store_true", help="skip the closest-source search")
-    gaps.add_argument("--all", action="store_true", help="also list addressed and dismissed gaps")
+    gaps.add_argument(
+        "--all",
+        action="store_true",
+        help="also list addressed and dismissed gaps; with --recheck, re-ask every open gap",
+    )
     gaps.add_argument(
         "--recheck", action="store_true", help="re-ask open gaps now (also done after `sync`)"
+    )
+    gaps.add_argument(
+        "--recheck-limit",
+        type=recheck_limit,
+        default=RECHECK_LIMIT,
+        metavar="N",
+        help=f"open gaps re-asked per --recheck (default {RECHECK_LIMIT}, as after a sync)",
     )
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(handler=run_gaps)
@@ -146,24 +175,39 @@ def current_gaps(since_s: float) -> tuple[str, list[Any], Any]:
     return where, apply_states(groups, store.all()) if groups else [], store
 
 
-def recheck_gaps(since_s: float = 30 * 86400.0) -> str:
-    """Re-ask the open gaps (after a sync); one line saying what changed, "" when no gap."""
-    from knowledge.operations.gap_state import recheck
+def recheck_line(run: RecheckRun, limit: int | None, later: str = "later syncs") -> str:
+    """What a re-check did, saying when the limit left open gaps for `later`."""
+    asked = len(run.asked)
+    if not run.waiting:
+        return f"re-asked {asked} open, {len(run.addressed)} now addressed"
+    return (
+        f"re-asked {asked} of {asked + run.waiting} open (at most {limit} a run: the most"
+        f" asked, then the rest in turn), {len(run.addressed)} now addressed; the other"
+        f" {run.waiting} on {later}, or now: customer-agent gaps --recheck --all"
+    )
 
+
+def recheck_gaps(since_s: float = 30 * 86400.0, limit: int | None = None) -> str:
+    """Re-ask the open gaps (after a sync), at most `limit` (None: `RECHECK_LIMIT`); one line
+    saying what changed, "" when no gap is open."""
+    from knowledge.operations.gap_state import RECHECK_LIMIT, recheck
+
+    limit = RECHECK_LIMIT if limit is None else limit
     _, groups, store = current_gaps(since_s)
-    open_groups = [g for g in groups if g.status == "open"]
-    if not open_groups:
+    if not any(g.status == "open" for g in groups):
         return ""
-    done = recheck(open_groups, store)
-    line = f"gaps: re-asked {len(open_groups)} open, {len(done)} now addressed"
-    return line + "".join(f"\n  {g.id} {g.topic}: {(g.state or {}).get('source')}" for g in done)
+    run = recheck(groups, store, limit=limit)
+    line = "gaps: " + recheck_line(run, limit)
+    return line + "".join(
+        f"\n  {g.id} {g.topic}: {(g.state or {}).get('source')}" for g in run.addressed
+    )
 
 
-def recheck_after_sync() -> None:
-    """`customer-agent sync` calls this: new content may answer open gaps. A failure here is
-    one line on stderr, never a failed sync."""
+def recheck_after_sync(limit: int | None = None) -> None:
+    """`customer-agent sync` calls this: new content may answer open gaps (`limit`: the
+    sync's `--gap-recheck-limit`). A failure here is one line on stderr, never a failed sync."""
     try:
-        line = recheck_gaps()
+        line = recheck_gaps(limit=limit)
     except Exception as error:
         print(f"gaps: re-check failed ({type(error).__name__}: {error})", file=sys.stderr)
         return
@@ -199,8 +243,9 @@ def run_gaps(args: argparse.Namespace) -> int:
 
     where, groups, store = current_gaps(args.since)
     if args.recheck:
-        done = recheck([g for g in groups if g.status == "open"], store)
-        print(f"re-asked the open gaps: {len(done)} now addressed", file=sys.stderr)
+        limit = None if args.all else args.recheck_limit
+        run = recheck(groups, store, limit=limit)
+        print(f"gaps: {recheck_line(run, limit, 'later runs')}", file=sys.stderr)
     if not args.no_search:
         from knowledge.operations.gaps import attach_closest_sources
         from knowledge.retrieval import search

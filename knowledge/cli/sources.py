@@ -14,6 +14,9 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
+    from knowledge.cli.insights import recheck_limit
+    from knowledge.operations.gap_state import RECHECK_LIMIT
+
     sources = sub.add_parser("sources", help="manage content sources")
     ssub = sources.add_subparsers(dest="sources_command", required=True)
 
@@ -55,6 +58,12 @@ def register(sub: Any) -> None:
         "--source", action="append", metavar="N", help="only this source (repeatable)"
     )
     sync.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sync.add_argument(
+        "--gap-recheck-limit",
+        type=recheck_limit,
+        metavar="N",
+        help=f"open knowledge gaps re-asked after the sync (default {RECHECK_LIMIT})",
+    )
     sync.set_defaults(handler=cmd_sync)
 
 
@@ -254,5 +263,5 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if any(s.added or s.updated or s.removed for s in report.sources):  # content changed
         from knowledge.cli.insights import recheck_after_sync
 
-        recheck_after_sync()
+        recheck_after_sync(args.gap_recheck_limit)
     return 0 if report.ok else 1

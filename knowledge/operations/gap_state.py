@@ -10,6 +10,14 @@ The rule for both states: a gap stays addressed or dismissed while no question j
 the decision; a question recorded later (a visitor asked it again and still got no answer)
 reopens it, and the listing says how many arrived since.
 
+A re-check (after every sync that changed content, and on `gaps --recheck`) asks each gap's
+newest questions through the whole answer chain, so it is capped at `RECHECK_LIMIT` gaps a run
+(`due`): half go to the most asked gaps, the top of the `gaps` listing, which is what an admin
+writes content for, so they are re-asked right after the sync that adds it; the other half to
+the rest in turn, re-checked longest ago (or never) first, so every open gap is re-asked within
+a few syncs (500 open, limit 50: 19). `gaps --recheck --all` re-asks them all at once. When
+each gap was last re-asked is kept in the table `gap_recheck` next to `gap_state`.
+
 Storage: the table `gap_state` on the state database, chosen as for every other store by
 `CUSTOMER_AGENT_STATE_DB` (connectors/common/state_db.py, the choice the decision log
 knowledge/insights/store.py makes): unset = the SQLite file `$CUSTOMER_AGENT_DATA/gaps.sqlite3`,
@@ -21,9 +29,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from connectors.common.state_db import Database, open_database
 from knowledge.operations.gaps import GapGroup, GapQuestion
@@ -34,13 +42,23 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS gap_state ("
     " id TEXT PRIMARY KEY, status TEXT NOT NULL, members TEXT NOT NULL,"
     " at DOUBLE PRECISION NOT NULL, source TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE IF NOT EXISTS gap_recheck (id TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL)",
 )
 _UPSERT = (
     "INSERT INTO gap_state (id, status, members, at, source) VALUES (?,?,?,?,?)"
     " ON CONFLICT (id) DO UPDATE SET status = excluded.status, members = excluded.members,"
     " at = excluded.at, source = excluded.source"
 )
+_MARK = (
+    "INSERT INTO gap_recheck (id, at) VALUES (?,?) ON CONFLICT (id) DO UPDATE SET at = excluded.at"
+)
 STATUSES = ("addressed", "dismissed")
+# Gaps re-asked per run: up to 3 chain runs each, so 150 at most, about 8 s at the chain's
+# p50 of 54 ms a turn (benchmarks/README.md, "Answering"); 500 open gaps uncapped would
+# be 1,500 runs, over a minute, after every sync.
+RECHECK_LIMIT: Final[int] = 50
+# a re-check older than this counts as never done (it sorts first either way): bounds the table
+RECHECK_MEMORY_S: Final[float] = 365 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,16 @@ class GapStateStore:
             raise ValueError(f"gap status {status!r}: expected one of {', '.join(STATUSES)}")
         members = json.dumps(sorted(m.key for m in group.members))
         self._run(_UPSERT, (group.id, status, members, at, source))
+
+    def rechecked(self) -> dict[str, float]:
+        """When each gap was last re-asked (gap id -> epoch seconds)."""
+        return {i: float(a) for i, a in self._run("SELECT id, at FROM gap_recheck")}
+
+    def mark_rechecked(self, gap_ids: Iterable[str], *, at: float) -> None:
+        """Record that these gaps were re-asked at `at`; forget re-checks older than a year."""
+        for gap_id in gap_ids:
+            self._run(_MARK, (gap_id, at))
+        self._run("DELETE FROM gap_recheck WHERE at < ?", (at - RECHECK_MEMORY_S,))
 
     def forget(self, gap_id: str) -> bool:
         """Drop a gap's state (it is open again); False when it had none."""
@@ -143,23 +171,52 @@ def _answered(question: GapQuestion, reply: Mapping[str, Any]) -> str:
     return fresh[0] if fresh else ""
 
 
+@dataclass
+class RecheckRun:
+    """What one re-check did: the gaps it re-asked, those now addressed, the open gaps left
+    for a later run (over the limit)."""
+
+    asked: list[GapGroup] = field(default_factory=list)
+    addressed: list[GapGroup] = field(default_factory=list)
+    waiting: int = 0
+
+
+def due(
+    groups: Iterable[GapGroup], last: Mapping[str, float], limit: int | None
+) -> tuple[list[GapGroup], int]:
+    """(the open gaps to re-ask now, how many open gaps wait): every open gap when `limit` is
+    None or not reached, else the ceil(limit / 2) most asked (the listing's order) and, of the
+    rest, those re-checked longest ago (`last`: gap id -> when; never first, the most asked
+    first among equals)."""
+    ranked = sorted(
+        (g for g in groups if g.status == "open"), key=lambda g: (-g.count, -g.last_seen, g.id)
+    )
+    if limit is not None and limit < 1:
+        raise ValueError(f"re-check limit {limit}: expected at least 1")
+    if limit is None or len(ranked) <= limit:
+        return ranked, 0
+    top = (limit + 1) // 2
+    turn = sorted(ranked[top:], key=lambda g: last.get(g.id, float("-inf")))  # stable
+    return ranked[:top] + turn[: limit - top], len(ranked) - limit
+
+
 def recheck(
     groups: Iterable[GapGroup],
     store: GapStateStore,
     ask: Ask | None = None,
     *,
     per_gap: int = 3,
+    limit: int | None = RECHECK_LIMIT,
     at: float | None = None,
-) -> list[GapGroup]:
-    """Re-ask each open gap's newest distinct questions (at most `per_gap`) through the answer
-    chain; a gap whose every question is now answered is stored as addressed, with the source
-    of its first answer. Returns the gaps addressed now."""
+) -> RecheckRun:
+    """Re-ask the open gaps that are due (`due`: at most `limit`, None = all), each with its
+    newest distinct questions (at most `per_gap`), through the answer chain; a gap whose every
+    question is now answered is stored as addressed, with the source of its first answer."""
     ask = ask or _ask_chain
     when = time.time() if at is None else at
-    done = []
-    for group in groups:
-        if group.status != "open":
-            continue
+    picked_groups, waiting = due(groups, store.rechecked(), limit)
+    run = RecheckRun(asked=picked_groups, waiting=waiting)
+    for group in picked_groups:
         picked = list({m.question: m for m in group.members}.values())[:per_gap]
         sources = [_answered(q, ask(q)) for q in picked]
         if not picked or not all(sources):
@@ -167,8 +224,9 @@ def recheck(
         store.save(group, "addressed", at=when, source=sources[0])
         group.status = "addressed"
         group.state = {"status": "addressed", "at": when, "source": sources[0], "new_since": 0}
-        done.append(group)
-    return done
+        run.addressed.append(group)
+    store.mark_rechecked((g.id for g in picked_groups), at=when)
+    return run
 
 
 def _ask_chain(question: GapQuestion) -> dict[str, Any]:

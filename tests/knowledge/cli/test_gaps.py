@@ -1,6 +1,6 @@
 """`customer-agent gaps` over fixture trackers (Rasa's SQL schema) with a real index: counts by
 meaning including an unhelpful answer, dismiss, and a gap addressed by the sync that adds the
-missing page (re-asked through the answer chain)."""
+missing page (re-asked through the answer chain, at most the re-check limit of gaps a run)."""
 
 from __future__ import annotations
 
@@ -126,6 +126,32 @@ def test_gaps_dismiss_and_addressed_after_sync(
     assert every[gift["id"]]["state"]["source"] == "https://shop.example/gift-cards"
     _, text = run(capsys, "gaps")
     assert "(1 addressed, 1 dismissed not shown: --all)" in text
+
+
+def test_recheck_limit_after_sync_and_on_recheck(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three open gaps, a limit of 2: the sync that adds the gift-card page re-asks the most
+    asked gap (gift cards, addressed) and one other, and says the third waits; `--recheck
+    --all` re-asks every open gap."""
+    docs = env / "docs"
+    docs.mkdir()
+    (docs / "delivery.md").write_text(DELIVERY)
+    run(capsys, "sources", "add", str(docs), "--name", "help", "-q")
+    gift = next(g for g in listed(capsys).values() if g["count"] == 2)
+
+    (docs / "gift-cards.md").write_text(GIFT_CARDS)
+    _, out = run(capsys, "sync", "-q", "--gap-recheck-limit", "2")
+    assert (
+        "gaps: re-asked 2 of 3 open (at most 2 a run: the most asked, then the rest in turn),"
+        " 1 now addressed; the other 1 on later syncs, or now: customer-agent gaps --recheck --all"
+    ) in out
+    assert f"{gift['id']} {gift['topic']}: https://shop.example/gift-cards" in out
+
+    assert main(["gaps", "--recheck", "--recheck-limit", "1", "--no-search", "--json"]) == 0
+    assert "gaps: re-asked 1 of 2 open (at most 1 a run" in capsys.readouterr().err
+    assert main(["gaps", "--recheck", "--all", "--no-search", "--json"]) == 0
+    assert "gaps: re-asked 2 open, 0 now addressed\n" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("backend", ["sqlite_url", "postgresql"])

@@ -1,7 +1,8 @@
 """Gap state (addressed / dismissed) on SQLite and on the local PostgreSQL (127.0.0.1:5432,
 database `test`, a fresh schema per test, skipped only when that server is unreachable), the
-stable ids, the "new questions reopen it" rule and the re-check's decision; `from_env` picks
-the state database as every store does (CUSTOMER_AGENT_STATE_DB unset, sqlite:///, postgresql://)."""
+stable ids, the "new questions reopen it" rule, the re-check's decision and its cap (the most
+asked gaps every run, the rest in turn); `from_env` picks the state database as every store does
+(CUSTOMER_AGENT_STATE_DB unset, sqlite:///, postgresql://)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from typing import Any
 import pytest
 
 from connectors.common.state_db import StateDBError
-from knowledge.operations.gap_state import GapStateStore, apply_states, find, recheck
+from knowledge.operations.gap_state import (
+    RECHECK_LIMIT,
+    RECHECK_MEMORY_S,
+    GapStateStore,
+    apply_states,
+    find,
+    recheck,
+)
 from knowledge.operations.gaps import GapGroup, GapQuestion
 
 PG_URL = os.environ.get("CUSTOMER_AGENT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -103,8 +111,9 @@ def test_recheck_marks_answered_gaps_addressed(store: GapStateStore) -> None:
         # the same page that was marked unhelpful does not address it
         "Can I ride in the rain?": {"kind": "answer", "sources": [{"url": "https://x/care"}]},
     }
-    done = recheck([gift, rain], store, lambda question: replies[question.question], at=50.0)
-    assert done == [gift] and gift.status == "addressed" and rain.status == "open"
+    run = recheck([gift, rain], store, lambda question: replies[question.question], at=50.0)
+    assert run.addressed == [gift] and gift.status == "addressed" and rain.status == "open"
+    assert run.asked == [rain, gift] and run.waiting == 0  # the listing order: newest first
     [state] = store.all()
     assert (state.id, state.status, state.source) == (gift.id, "addressed", "https://x/gift")
 
@@ -116,7 +125,52 @@ def test_recheck_needs_every_question_answered(store: GapStateStore) -> None:
     def ask(question: GapQuestion) -> dict[str, Any]:
         return {"kind": answers[question.question], "sources": [{"url": "https://x/gift"}]}
 
-    assert recheck([gaps], store, ask) == [] and store.all() == []
+    assert recheck([gaps], store, ask).addressed == [] and store.all() == []
+
+
+def asked_gaps(n: int) -> list[GapGroup]:
+    """`n` open gaps, the first the most asked (n questions) down to the last (one)."""
+    out = []
+    for i in range(n):
+        members = [q(100.0 * i + j, f"gap {i} question {j}?") for j in range(n - i)]
+        out.append(group(*members))
+    return out
+
+
+def test_recheck_is_capped_most_asked_every_run_the_rest_in_turn(store: GapStateStore) -> None:
+    gaps = asked_gaps(7)
+    asked: list[str] = []
+
+    def ask(question: GapQuestion) -> dict[str, Any]:
+        asked.append(question.question)
+        return {"kind": "handoff"}
+
+    def run_at(at: float, limit: int | None = 4) -> list[int]:
+        asked.clear()
+        run = recheck(gaps, store, ask, limit=limit, at=at)
+        assert len(asked) == sum(min(3, g.count) for g in run.asked)  # newest 3 of each
+        assert run.waiting == (0 if limit is None else len(gaps) - limit)
+        return [gaps.index(g) for g in run.asked]
+
+    # 7 open gaps, limit 4: the 2 most asked, then 2 of the other 5 (never re-checked: most
+    # asked first), then the next 2 of those, then the one left and the longest ago
+    assert run_at(1000.0) == [0, 1, 2, 3]
+    assert run_at(2000.0) == [0, 1, 4, 5]
+    assert run_at(3000.0) == [0, 1, 6, 2]
+    assert run_at(4000.0, limit=None) == list(range(7))  # `gaps --recheck --all`
+    assert set(store.rechecked()) == {g.id for g in gaps}
+    assert recheck(gaps[:RECHECK_LIMIT], store, ask, at=5000.0).waiting == 0
+
+
+def test_recheck_skips_closed_gaps_and_forgets_old_rechecks(store: GapStateStore) -> None:
+    gaps = asked_gaps(3)
+    gaps[0].status = "dismissed"
+    run = recheck(gaps, store, lambda question: {"kind": "handoff"}, limit=1, at=10.0)
+    assert run.asked == [gaps[1]] and run.waiting == 1
+    store.mark_rechecked([gaps[2].id], at=10.0 + RECHECK_MEMORY_S + 1)
+    assert store.rechecked() == {gaps[2].id: 10.0 + RECHECK_MEMORY_S + 1}
+    with pytest.raises(ValueError, match="at least 1"):
+        recheck(gaps, store, lambda question: {"kind": "handoff"}, limit=0)
 
 
 def test_unknown_id_says_where_ids_are() -> None:
