@@ -12,7 +12,6 @@ import time
 import uuid
 from typing import Any
 
-import pytest
 from rasa.core.channels.channel import UserMessage, register
 from rasa.shared.core.events import BotUttered
 from sanic import Sanic
@@ -26,7 +25,7 @@ from connectors.common.delivery import (
 )
 from connectors.common.text import phrase
 from connectors.messenger import MAX_CHARS, MessengerInput
-from tests.connectors.common.platform_stub import PlatformStub
+from tests.connectors.common.platform_stub import PlatformStub, connector_env_fixture, stub_fixture
 from tests.connectors.common.rasa_credentials import load_credentials_entry
 
 SECRET = "app-secret"
@@ -39,6 +38,15 @@ BUTTONS = [
     {"title": "Shipping to Belgium", "payload": '/ask_topic{"topic": "shipping_be"}'},
     {"title": "Returns and refunds for damaged items", "payload": '/ask_topic{"topic": "returns"}'},
 ]
+# every variable connectors/messenger.py reads for a credential the tests leave out
+MESSENGER_ENV = (
+    "MESSENGER_VERIFY_TOKEN",
+    "MESSENGER_APP_SECRET",
+    "MESSENGER_PAGE_ACCESS_TOKEN",
+    "MESSENGER_API_VERSION",
+    "GRAPH_API_BASE",
+    "MESSENGER_FEEDBACK_PROMPT",
+)
 LONG = " ".join(f"Part {i} of a long and careful answer about delivery times." for i in range(80))
 
 
@@ -87,26 +95,8 @@ class EchoAgent:
         await message.output_channel.send_response(message.sender_id, event.message())
 
 
-@pytest.fixture
-async def stub():
-    s = PlatformStub(page_token=PAGE_TOKEN, app_secret=SECRET)
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture(autouse=True)
-def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
-    monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_BACKOFF_S", "0.01")
-    for name in (
-        "MESSENGER_VERIFY_TOKEN",
-        "MESSENGER_APP_SECRET",
-        "MESSENGER_PAGE_ACCESS_TOKEN",
-        "MESSENGER_API_VERSION",
-        "GRAPH_API_BASE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+stub = stub_fixture(page_token=PAGE_TOKEN, app_secret=SECRET)
+env = connector_env_fixture(MESSENGER_ENV)
 
 
 class Harness:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors.messenger import MessengerInput
-from tests.connectors.common.platform_stub import PlatformStub
+from tests.connectors.common.platform_stub import PlatformStub, connector_env_fixture, stub_fixture
 from tests.connectors.feedback_agent import FeedbackAgent
 from tests.connectors.test_messenger import (
+    MESSENGER_ENV,
     PAGE_TOKEN,
     PSID,
     SECRET,
@@ -30,6 +30,7 @@ from tests.connectors.test_messenger import (
     page,
     text_event,
 )
+from tests.connectors.test_messenger import make as messenger_channel
 from tests.support.stack import ROOT, has_model, running_stack
 
 CLI = ROOT / ".venv" / "bin" / "customer-agent"
@@ -37,32 +38,15 @@ UP = '/feedback{"helpful":"up","answer_id":"ans0000000000001x"}'
 DOWN = '/feedback{"helpful":"down","answer_id":"ans0000000000001x"}'
 
 
-@pytest.fixture
-async def stub():
-    s = PlatformStub(page_token=PAGE_TOKEN, app_secret=SECRET)
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture(autouse=True)
-def data_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
-    monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_BACKOFF_S", "0.01")
-    monkeypatch.delenv("MESSENGER_FEEDBACK_PROMPT", raising=False)
+stub = stub_fixture(page_token=PAGE_TOKEN, app_secret=SECRET)
+env = connector_env_fixture(MESSENGER_ENV)
 
 
 def make(stub: PlatformStub) -> Harness:
-    channel = MessengerInput.from_credentials(
-        {
-            "verify_token": VERIFY,
-            "app_secret": SECRET,
-            "page_access_token": PAGE_TOKEN,
-            "api_base": stub.base_url,
-        }
-    )
-    assert isinstance(channel, MessengerInput) and channel.config.feedback_prompt
-    h = Harness(channel)
+    """test_messenger's channel with `feedback_prompt` left out, so the default (on) holds, and
+    an agent that utters answers with an answer_id."""
+    h = messenger_channel(stub, feedback_prompt=None)
+    assert h.channel.config.feedback_prompt
     h.agent = FeedbackAgent()  # type: ignore[assignment]
     h.app.ctx.agent = h.agent
     return h

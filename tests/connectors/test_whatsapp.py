@@ -10,7 +10,6 @@ import time
 import uuid
 from typing import Any
 
-import pytest
 from rasa.core.channels.channel import UserMessage, register
 from rasa.shared.core.events import BotUttered
 from sanic import Sanic
@@ -26,7 +25,7 @@ from connectors.common.delivery import (
 from connectors.common.text import phrase
 from connectors.replies import FALLBACK_TEXT
 from connectors.whatsapp import MAX_CHARS, WhatsAppInput
-from tests.connectors.common.platform_stub import PlatformStub
+from tests.connectors.common.platform_stub import PlatformStub, connector_env_fixture, stub_fixture
 from tests.connectors.common.rasa_credentials import load_credentials_entry
 
 TOKEN = "twilio-token"
@@ -34,6 +33,17 @@ ACCOUNT = "AC" + "1" * 32
 PUBLIC_URL = "https://bot.example.com/webhooks/whatsapp/webhook"
 VISITOR = "whatsapp:+31612345678"
 OUR_NUMBER = "whatsapp:+14155238886"
+# every variable connectors/whatsapp.py reads for a credential the tests leave out
+TWILIO_ENV = (
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_WHATSAPP_NUMBER",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_WEBHOOK_URL",
+    "TWILIO_TRUST_FORWARDED",
+    "TWILIO_API_BASE",
+    "TWILIO_FEEDBACK_PROMPT",
+)
 
 LONG_ANSWER = " ".join(
     f"Sentence number {i} explains one more detail of the refund policy, clearly and calmly."
@@ -88,28 +98,8 @@ class EchoAgent:
         await message.output_channel.send_response(message.sender_id, event.message())
 
 
-@pytest.fixture
-async def stub():
-    s = PlatformStub(account_sid=ACCOUNT, auth_token=TOKEN)
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch, tmp_path):
-    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
-    monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_BACKOFF_S", "0.01")
-    monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_TIMEOUT_S", "3")
-    for name in (
-        "TWILIO_ACCOUNT_SID",
-        "TWILIO_AUTH_TOKEN",
-        "TWILIO_WHATSAPP_NUMBER",
-        "TWILIO_WEBHOOK_URL",
-        "TWILIO_TRUST_FORWARDED",
-        "TWILIO_API_BASE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+stub = stub_fixture(account_sid=ACCOUNT, auth_token=TOKEN)
+env = connector_env_fixture(TWILIO_ENV, CUSTOMER_AGENT_CONNECTOR_TIMEOUT_S="3")
 
 
 def credentials(stub: PlatformStub, **overrides: Any) -> dict[str, Any]:

@@ -8,26 +8,23 @@ import time
 import pytest
 
 from connectors.whatsapp import CHANNEL, WhatsAppInput
-from tests.connectors.common.platform_stub import PlatformStub
+from tests.connectors.common.platform_stub import PlatformStub, connector_env_fixture, stub_fixture
 from tests.connectors.feedback_agent import FeedbackAgent
-from tests.connectors.test_whatsapp import ACCOUNT, TOKEN, Harness, credentials, inbound
+from tests.connectors.test_whatsapp import (
+    ACCOUNT,
+    TOKEN,
+    TWILIO_ENV,
+    Harness,
+    credentials,
+    inbound,
+)
 
 PROMPT = "Was this helpful? Reply 1 (yes) or 2 (no)."
 DOWN = '/feedback{"helpful":"down","answer_id":"ans0000000000001x"}'
 
 
-@pytest.fixture
-async def stub():
-    s = PlatformStub(account_sid=ACCOUNT, auth_token=TOKEN)
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture(autouse=True)
-def data_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
-    monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_BACKOFF_S", "0.01")
+stub = stub_fixture(account_sid=ACCOUNT, auth_token=TOKEN)
+env = connector_env_fixture(TWILIO_ENV, CUSTOMER_AGENT_CONNECTOR_TIMEOUT_S="3")
 
 
 def make(stub: PlatformStub, prompt: str = "true") -> Harness:

@@ -6,24 +6,36 @@ Only the platforms are stood in for, at their HTTP boundary, with their document
 - Graph: POST /{version}/me/messages?access_token=..., JSON {"recipient","messaging_type",
   "message"}; 200 {"recipient_id","message_id"}, errors as {"error": {...}}.
 Tests script failures (`fail_next`) to exercise retries and read what arrived from `twilio` /
-`graph`.
+`graph`. A platform's connector tests and its feedback tests share their fixtures through
+`stub_fixture` and `connector_env_fixture`, so both run against the same stub and environment.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import uuid
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from tests.support.stack import free_port
 
-__all__ = ["Captured", "PlatformStub", "free_port"]
+__all__ = [
+    "Captured",
+    "PlatformStub",
+    "connector_env_fixture",
+    "free_port",
+    "running_stub",
+    "stub_fixture",
+]
 
 
 @dataclass
@@ -205,3 +217,49 @@ class PlatformStub:
             Captured(request.path, dict(request.query), dict(request.headers), json=body)
         )
         return web.json_response({"recipient_id": recipient, "message_id": "m_" + uuid.uuid4().hex})
+
+
+@contextlib.asynccontextmanager
+async def running_stub(**credentials: Any) -> AsyncIterator[PlatformStub]:
+    """A started stub that accepts `credentials` (PlatformStub's keywords), stopped on the way
+    out even when the test fails, so its port and captures never reach another test."""
+    stub = PlatformStub(**credentials)
+    await stub.start()
+    try:
+        yield stub
+    finally:
+        await stub.stop()
+
+
+def stub_fixture(**credentials: Any) -> Any:
+    """A fresh `running_stub(**credentials)` per test, as a fixture named after the module
+    variable it is bound to (`stub = stub_fixture(page_token=PAGE_TOKEN)`): a channel's tests
+    and its feedback tests bind the same credentials their requests are signed with."""
+
+    @pytest.fixture
+    async def fixture() -> AsyncIterator[PlatformStub]:
+        async with running_stub(**credentials) as stub:
+            yield stub
+
+    return fixture
+
+
+def connector_env_fixture(platform_vars: Iterable[str], **env: str) -> Any:
+    """An autouse fixture (bound like `stub_fixture`) giving each test its own data directory
+    (CUSTOMER_AGENT_DATA: the channels' dedupe, window and prompt stores), retries 10 ms apart,
+    the extra `env`, and none of `platform_vars` from the shell that runs the tests: a channel
+    falls back to its variables for every credential a test leaves out
+    (connectors/common/config.py `setting`), so a developer's real Twilio or Meta settings
+    would otherwise change what the tests see."""
+    names = tuple(platform_vars)
+
+    @pytest.fixture(autouse=True)
+    def fixture(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
+        monkeypatch.setenv("CUSTOMER_AGENT_CONNECTOR_BACKOFF_S", "0.01")
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        for name in names:
+            monkeypatch.delenv(name, raising=False)
+
+    return fixture
