@@ -7,10 +7,10 @@ full-text index using that language's stemmer and stop words; languages without 
 what makes the fusion in `base.fuse` language-aware. Vectors are searched exhaustively: exact and
 fast enough below ~100k chunks, so no ANN index to train or go stale.
 
-The index records the model it was last synced with (`embedding-model.txt`): a store configured
-with another model refuses to search it (one line: run `customer-agent sync`), and the next sync
-re-embeds every source with the configured model (`adopt_model`; the embedding cache makes a
-switch back cheap).
+The index records the model it was last synced with (knowledge/stores/model_record.py): a store
+configured with another model refuses to search it (one line: run `customer-agent sync`), and the
+next sync re-embeds every source with the configured model (`adopt_model`; the embedding cache
+makes a switch back cheap).
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ from knowledge.stores.base import (
     keyword_terms,
 )
 from knowledge.stores.embedding_cache import EmbeddingCache
+
+# MODEL_RECORD and IndexModelMismatch are re-exported: callers import them from the store
+from knowledge.stores.model_record import MODEL_RECORD as MODEL_RECORD
+from knowledge.stores.model_record import TABLE_PREFIX, ModelRecord
+from knowledge.stores.model_record import IndexModelMismatch as IndexModelMismatch
 from knowledge.types import Chunk, SearchHit
 
 log = logging.getLogger(__name__)
@@ -75,11 +80,6 @@ META_COLUMNS = [
     "content_hash",
 ]
 OPTIMIZE_EVERY = 2000  # rows written between index merges (unindexed rows are still searched)
-MODEL_RECORD = "embedding-model.txt"
-
-
-class IndexModelMismatch(RuntimeError):
-    """The index holds vectors of another embedding model than the configured one."""
 
 
 def kw_column(language: str | None) -> str:
@@ -104,7 +104,7 @@ def where_clause(
 
 
 def table_name(model: str) -> str:
-    return "chunks__" + re.sub(r"[^A-Za-z0-9]+", "_", model).strip("_").lower()
+    return TABLE_PREFIX + re.sub(r"[^A-Za-z0-9]+", "_", model).strip("_").lower()
 
 
 class LanceChunkStore:
@@ -138,58 +138,32 @@ class LanceChunkStore:
         self._lock = threading.RLock()
         self._table: Any = None
         self._written_since_optimize = 0
-        self._model_checked = False
+        self._record = ModelRecord(path, self.model, self._name, self._table_names)
 
-    # -- which model built the index ---------------------------------------------------------
+    # -- which model built the index (knowledge/stores/model_record.py) -----------------------
+
+    def _table_names(self) -> list[str]:
+        return list(self._db.list_tables().tables)
 
     def built_with(self) -> str | None:
-        """The model the index was last synced with (None: nothing indexed yet).
-
-        Indexes older than the record are judged by their tables: ours means ours, only other
-        models' tables means another model.
-        """
-        record = self.path / MODEL_RECORD
-        if record.is_file():
-            return record.read_text(encoding="utf-8").strip() or None
-        tables = [t for t in self._db.list_tables().tables if t.startswith("chunks__")]
-        if not tables or self._name in tables:
-            return self.model if tables else None
-        return ", ".join(sorted(tables))
-
-    def _record_model(self) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / MODEL_RECORD).write_text(self.model + "\n", encoding="utf-8")
-        self._model_checked = True
+        """The model the index was last synced with (None: nothing indexed yet)."""
+        return self._record.built_with()
 
     def adopt_model(self) -> str | None:
-        """Before a sync: make the configured model the index's; returns the previous one.
-
-        Our model's table, if one is left from before a switch, missed every change made since:
-        it is dropped so the sync re-embeds everything (unchanged texts come from the cache).
-        """
+        """Before a sync: make the configured model the index's; returns the previous one."""
         with self._lock:
-            previous = self.built_with()
-            if previous == self.model:
-                self._record_model()
-                return None
-            if self._name in self._db.list_tables().tables:
-                self._db.drop_table(self._name)
-            self._table = None
-            self._record_model()
-            return previous
+            return self._record.adopt(self._drop_own_table)
+
+    def _drop_own_table(self) -> None:
+        """Our model's table, left from before a switch, missed every change made since: the
+        sync re-embeds everything (unchanged texts come from the cache)."""
+        if self._name in self._table_names():
+            self._db.drop_table(self._name)
+        self._table = None
 
     def check_model(self) -> None:
         """Refuses to search an index built with another model (once per store)."""
-        if self._model_checked:
-            return
-        previous = self.built_with()
-        if previous is not None and previous != self.model:
-            raise IndexModelMismatch(
-                f"the index in {self.path} was built with {previous}, not the configured"
-                f" {self.model} (CUSTOMER_AGENT_EMBEDDINGS): run customer-agent sync to re-embed"
-                " every source"
-            )
-        self._model_checked = previous is not None
+        self._record.check()
 
     # -- table management -------------------------------------------------------------------
 
@@ -249,8 +223,8 @@ class LanceChunkStore:
             if not unique:
                 return 0
             vectors = self.cache.embed_documents([c.for_embedding() for c in unique])
-            if not self._model_checked:
-                self._record_model()
+            if not self._record.checked:
+                self._record.record()
             table = self._open(dim=len(vectors[0]))
             rows = []
             for chunk, vec in zip(unique, vectors, strict=True):
