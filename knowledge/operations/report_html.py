@@ -65,7 +65,8 @@ def _figures(r: Report) -> list[Any]:
     import plotly.graph_objects as go
 
     days = [d["day"] for d in r.daily]
-    layout = {"margin": {"l": 40, "r": 10, "t": 40, "b": 40}, "height": 320}
+    margin = {"l": 40, "r": 10, "t": 40, "b": 40}
+    layout = {"margin": margin, "height": 320}
     per_day = go.Figure(
         [
             go.Bar(
@@ -121,10 +122,14 @@ def _figures(r: Report) -> list[Any]:
                 mode="lines+markers",
                 yaxis="y2",
                 connectgaps=True,
+                cliponaxis=False,  # a day at 100% keeps its whole marker
             ),
         ],
         layout={
             **layout,
+            # a legend at the right would sit on the share axis' labels: one row below instead
+            "margin": {**margin, "r": 50, "b": 80},
+            "legend": {"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.2},
             "barmode": "stack",
             "title": "Feedback per day (votes on answers)",
             "yaxis2": {
@@ -133,6 +138,10 @@ def _figures(r: Report) -> list[Any]:
                 "showgrid": False,
                 "tickformat": ".0%",
                 "range": [0, 1],
+                # round labels: plotly would place them on the vote axis' ticks (24%, 47%, ...)
+                "tickmode": "linear",
+                "tick0": 0,
+                "dtick": 0.25,
             },
         },
     )

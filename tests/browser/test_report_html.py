@@ -60,6 +60,23 @@ def screenshot_path(artifacts: Path) -> Path:
     return artifacts / "report.png"
 
 
+# The tick labels a chart's legend box intersects: text, both boxes as (x, y, width, height).
+_OVERLAPS = """plot => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; };
+  const hit = (a, b) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3]
+    && b[1] < a[1] + a[3];
+  const legend = box(plot.querySelector(".legend"));
+  return [...plot.querySelectorAll(".xtick text, .ytick text, .y2tick text")]
+    .map(t => [t.textContent, box(t)]).filter(([, b]) => hit(legend, b))
+    .map(([text, b]) => ({text, tick: b, legend}));
+}"""
+
+
+def overlaps(plot: Any) -> list[dict[str, Any]]:
+    """The axis labels the chart's legend covers: none, or a reader cannot read them."""
+    return list(plot.evaluate(_OVERLAPS))
+
+
 def test_report_page_renders_offline(
     launch: Any, artifacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,6 +104,7 @@ def test_report_page_renders_offline(
     )  # Plotly draws a day without votes as a bar of height 0
     drawn = feedback_bars.evaluate_all("bars => bars.filter(b => b.getBBox().height > 0).length")
     assert drawn >= 7  # every day has votes
+    assert overlaps(page.locator(".js-plotly-plot", has_text="Feedback per day")) == []
     assert [u for u in requests if not u.startswith("file:")] == []
     page.screenshot(path=str(screenshot_path(artifacts)), full_page=False)
     context.close()
