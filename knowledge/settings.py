@@ -77,6 +77,13 @@ class Settings(BaseSettings):
 
     # admin features
     show_why: bool = Field(default=False, description="Serve the test chat's 'show why' panel.")
+    gap_recheck_limit: int = Field(
+        default=50,
+        ge=1,
+        description="Open knowledge gaps re-asked per run, after a sync and on `gaps --recheck`"
+        " (up to 3 answer-chain runs each: knowledge/operations/gap_state.py); the flags"
+        " `sync --gap-recheck-limit N` and `gaps --recheck-limit N` win over it.",
+    )
 
     # human handoff (the Slack side runs in the Rasa server; here only: is it configured?)
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")

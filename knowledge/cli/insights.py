@@ -4,7 +4,8 @@
 groups the gap questions it holds by meaning with the index's embedding model, keeps what an
 admin or a re-check decided about each (knowledge/operations/gap_state.py) and re-asks the
 open ones through the answer chain on `--recheck` and after every `customer-agent sync`, at
-most `RECHECK_LIMIT` gaps a run (the rest on later runs, or all with `--recheck --all`).
+most `CUSTOMER_AGENT_GAP_RECHECK_LIMIT` gaps a run (default 50; `--recheck-limit` and sync's
+`--gap-recheck-limit` win; the rest on later runs, or all with `--recheck --all`).
 """
 
 from __future__ import annotations
@@ -84,9 +85,9 @@ def register(sub: Any) -> None:
     gaps.add_argument(
         "--recheck-limit",
         type=recheck_limit,
-        default=RECHECK_LIMIT,
         metavar="N",
-        help=f"open gaps re-asked per --recheck (default {RECHECK_LIMIT}, as after a sync)",
+        help="open gaps re-asked per --recheck (default CUSTOMER_AGENT_GAP_RECHECK_LIMIT, else"
+        f" {RECHECK_LIMIT}, as after a sync)",
     )
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(handler=run_gaps)
@@ -188,11 +189,12 @@ def recheck_line(run: RecheckRun, limit: int | None, later: str = "later syncs")
 
 
 def recheck_gaps(since_s: float = 30 * 86400.0, limit: int | None = None) -> str:
-    """Re-ask the open gaps (after a sync), at most `limit` (None: `RECHECK_LIMIT`); one line
-    saying what changed, "" when no gap is open."""
-    from knowledge.operations.gap_state import RECHECK_LIMIT, recheck
+    """Re-ask the open gaps (after a sync), at most `limit` (None: the configured
+    `CUSTOMER_AGENT_GAP_RECHECK_LIMIT`); one line saying what changed, "" when no gap is open."""
+    from knowledge.operations.gap_state import recheck
+    from knowledge.settings import get_settings
 
-    limit = RECHECK_LIMIT if limit is None else limit
+    limit = get_settings().gap_recheck_limit if limit is None else limit
     _, groups, store = current_gaps(since_s)
     if not any(g.status == "open" for g in groups):
         return ""
@@ -240,10 +242,13 @@ def _print_gap(g: Any) -> None:
 
 def run_gaps(args: argparse.Namespace) -> int:
     from knowledge.operations.gap_state import recheck
+    from knowledge.settings import get_settings
 
     where, groups, store = current_gaps(args.since)
     if args.recheck:
-        limit = None if args.all else args.recheck_limit
+        limit: int | None = None  # --all: every open gap
+        if not args.all:  # the flag (at least 1) wins over the setting
+            limit = args.recheck_limit or get_settings().gap_recheck_limit
         run = recheck(groups, store, limit=limit)
         print(f"gaps: {recheck_line(run, limit, 'later runs')}", file=sys.stderr)
     if not args.no_search:

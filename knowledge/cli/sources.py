@@ -62,7 +62,8 @@ def register(sub: Any) -> None:
         "--gap-recheck-limit",
         type=recheck_limit,
         metavar="N",
-        help=f"open knowledge gaps re-asked after the sync (default {RECHECK_LIMIT})",
+        help="open knowledge gaps re-asked after the sync (default"
+        f" CUSTOMER_AGENT_GAP_RECHECK_LIMIT, else {RECHECK_LIMIT})",
     )
     sync.set_defaults(handler=cmd_sync)
 

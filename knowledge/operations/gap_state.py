@@ -11,8 +11,9 @@ the decision; a question recorded later (a visitor asked it again and still got 
 reopens it, and the listing says how many arrived since.
 
 A re-check (after every sync that changed content, and on `gaps --recheck`) asks each gap's
-newest questions through the whole answer chain, so it is capped at `RECHECK_LIMIT` gaps a run
-(`due`): half go to the most asked gaps, the top of the `gaps` listing, which is what an admin
+newest questions through the whole answer chain, so it is capped at a number of gaps a run
+(`due`; `CUSTOMER_AGENT_GAP_RECHECK_LIMIT`, default `RECHECK_LIMIT`, the CLI's flags win over
+it): half go to the most asked gaps, the top of the `gaps` listing, which is what an admin
 writes content for, so they are re-asked right after the sync that adds it; the other half to
 the rest in turn, re-checked longest ago (or never) first, so every open gap is re-asked within
 a few syncs (500 open, limit 50: 19). `gaps --recheck --all` re-asks them all at once. When
@@ -35,6 +36,7 @@ from typing import Any, Final
 
 from connectors.common.state_db import Database, open_database
 from knowledge.operations.gaps import GapGroup, GapQuestion
+from knowledge.settings import Settings
 
 Ask = Callable[[GapQuestion], Mapping[str, Any]]
 
@@ -53,10 +55,11 @@ _MARK = (
     "INSERT INTO gap_recheck (id, at) VALUES (?,?) ON CONFLICT (id) DO UPDATE SET at = excluded.at"
 )
 STATUSES = ("addressed", "dismissed")
-# Gaps re-asked per run: up to 3 chain runs each, so 150 at most, about 8 s at the chain's
-# p50 of 54 ms a turn (benchmarks/README.md, "Answering"); 500 open gaps uncapped would
-# be 1,500 runs, over a minute, after every sync.
-RECHECK_LIMIT: Final[int] = 50
+# Gaps re-asked per run when CUSTOMER_AGENT_GAP_RECHECK_LIMIT is unset (the setting's default):
+# up to 3 chain runs each, so 150 at most, about 8 s at the chain's p50 of 54 ms a turn
+# (benchmarks/README.md, "Answering"); 500 open gaps uncapped would be 1,500 runs, over a
+# minute, after every sync.
+RECHECK_LIMIT: Final[int] = Settings.model_fields["gap_recheck_limit"].default
 # a re-check older than this counts as never done (it sorts first either way): bounds the table
 RECHECK_MEMORY_S: Final[float] = 365 * 86400.0
 

@@ -154,6 +154,34 @@ def test_recheck_limit_after_sync_and_on_recheck(
     assert "gaps: re-asked 2 open, 0 now addressed\n" in capsys.readouterr().err
 
 
+def test_recheck_limit_from_the_environment(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CUSTOMER_AGENT_GAP_RECHECK_LIMIT=2 caps the re-check after `sources add` and `sync` and on
+    `gaps --recheck`; the flags still win; a limit under 1 is refused."""
+    monkeypatch.setenv("CUSTOMER_AGENT_GAP_RECHECK_LIMIT", "2")
+    get_settings.cache_clear()
+    docs = env / "docs"
+    docs.mkdir()
+    (docs / "delivery.md").write_text(DELIVERY)
+    _, out = run(capsys, "sources", "add", str(docs), "--name", "help", "-q")
+    assert "gaps: re-asked 2 of 3 open (at most 2 a run" in out
+
+    assert main(["gaps", "--recheck", "--no-search", "--json"]) == 0
+    assert "gaps: re-asked 2 of 3 open (at most 2 a run" in capsys.readouterr().err
+    assert main(["gaps", "--recheck", "--recheck-limit", "1", "--no-search", "--json"]) == 0
+    assert "gaps: re-asked 1 of 3 open (at most 1 a run" in capsys.readouterr().err
+
+    (docs / "gift-cards.md").write_text(GIFT_CARDS)
+    _, out = run(capsys, "sync", "-q", "--gap-recheck-limit", "3")
+    assert "gaps: re-asked 3 open, 1 now addressed" in out
+
+    monkeypatch.setenv("CUSTOMER_AGENT_GAP_RECHECK_LIMIT", "0")
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="gap_recheck_limit"):
+        get_settings()
+
+
 @pytest.mark.parametrize("backend", ["sqlite_url", "postgresql"])
 def test_gaps_without_tracker_read_the_configured_decision_log(
     backend: str,
