@@ -12,10 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage, register
 from rasa.shared.core.events import BotUttered
-from sanic import Sanic
-from sanic_testing.testing import SanicASGITestClient
 
 from connectors.common.delivery import (
     AgentIdentity,
@@ -25,6 +22,7 @@ from connectors.common.delivery import (
 )
 from connectors.common.text import phrase
 from connectors.messenger import MAX_CHARS, MessengerInput
+from tests.connectors.common.chat_harness import ChatHarness, EchoAgent, Utterance, redelivered
 from tests.connectors.common.platform_stub import PlatformStub, connector_env_fixture, stub_fixture
 from tests.connectors.common.rasa_credentials import load_credentials_entry
 
@@ -50,63 +48,34 @@ MESSENGER_ENV = (
 LONG = " ".join(f"Part {i} of a long and careful answer about delivery times." for i in range(80))
 
 
-class EchoAgent:
-    """Stands in for Rasa's Agent; utters the way the processor does."""
-
-    def __init__(self) -> None:
-        self.messages: list[UserMessage] = []
-
-    async def handle_message(self, message: UserMessage) -> None:
-        self.messages.append(message)
-        text = message.text or ""
-        if text == "clarify":
-            event = BotUttered(
-                "Which topic?",
-                data={
-                    "buttons": BUTTONS,
-                    "custom": {"kind": "clarify", "sources": [], "language": "en", "options": []},
-                },
-            )
-        elif text == "short options":
-            event = BotUttered(
-                "Pick one",
-                data={
-                    "buttons": [
-                        {"title": "Yes", "payload": "/affirm"},
-                        {"title": "No", "payload": "/deny"},
-                    ]
-                },
-            )
-        elif text == "long":
-            event = BotUttered(LONG)
-        else:
-            lang = "nl" if "verzending" in text else "en"
-            event = BotUttered(
-                f"Answer to: {text}",
-                data={
-                    "custom": {
-                        "kind": "answer",
-                        "language": lang,
-                        "sources": [SOURCE],
-                        "options": [],
-                    }
-                },
-            )
-        await message.output_channel.send_response(message.sender_id, event.message())
+CANNED: dict[str, Utterance] = {
+    "clarify": (
+        "Which topic?",
+        {
+            "buttons": BUTTONS,
+            "custom": {"kind": "clarify", "sources": [], "language": "en", "options": []},
+        },
+    ),
+    "short options": (
+        "Pick one",
+        {
+            "buttons": [
+                {"title": "Yes", "payload": "/affirm"},
+                {"title": "No", "payload": "/deny"},
+            ]
+        },
+    ),
+    "long": (LONG, None),
+}
 
 
 stub = stub_fixture(page_token=PAGE_TOKEN, app_secret=SECRET)
 env = connector_env_fixture(MESSENGER_ENV)
 
 
-class Harness:
+class Harness(ChatHarness[MessengerInput]):
     def __init__(self, channel: MessengerInput) -> None:
-        self.channel = channel
-        self.agent = EchoAgent()
-        self.app = Sanic(f"fb_{uuid.uuid4().hex}")
-        self.app.ctx.agent = self.agent
-        register([channel], self.app, "/webhooks/")
-        self.client = SanicASGITestClient(self.app)
+        super().__init__(channel, EchoAgent(source=SOURCE, dutch_word="verzending", canned=CANNED))
 
     async def post(
         self,
@@ -123,11 +92,7 @@ class Harness:
         headers = {"Content-Type": "application/json"}
         if sig:
             headers["X-Hub-Signature-256"] = sig
-        _, resp = await self.client.post(
-            "/webhooks/messenger/webhook", content=body, headers=headers
-        )
-        await self.channel.drain()
-        return resp
+        return await self.send(content=body, headers=headers)
 
 
 def make(stub: PlatformStub, **overrides: Any) -> Harness:
@@ -238,9 +203,7 @@ async def test_missing_app_secret_fails_closed_with_one_warning(stub, caplog):
 async def test_retried_mid_produces_exactly_one_answer(stub):
     h = make(stub)
     payload = page(text_event("Where is my order?", mid="m_retry_1"))
-    first = await h.post(payload)
-    retries = await asyncio.gather(*(h.post(payload) for _ in range(3)))
-    assert [r.status_code for r in (first, *retries)] == [200] * 4
+    assert await redelivered(lambda: h.post(payload)) == [200] * 4
     assert len(h.agent.messages) == 1
     await asyncio.sleep(0.1)
     assert len(stub.graph) == 1
@@ -398,12 +361,7 @@ async def test_graph_errors_are_retried_then_logged_with_conversation_id(stub, c
 
 async def test_messaging_window_bot_stops_after_24h_human_agent_up_to_7_days(stub, caplog):
     h = make(stub)
-    handed: list[str] = []
-
-    async def handoff(conversation_id: str, text: str) -> None:
-        handed.append(text)
-
-    h.channel.window_closed_handlers.append(handoff)
+    handed = h.window_closed()
     output = h.channel.get_output_channel()
     human = BotUttered("Hi, Sam here.", data={"custom": {"kind": "human", "language": "en"}})
     bot = BotUttered("A bot follow-up.")
@@ -411,7 +369,7 @@ async def test_messaging_window_bot_stops_after_24h_human_agent_up_to_7_days(stu
     await h.channel.senders.touch_inbound("messenger", PSID, at=time.time() - 2 * 86400)
     with caplog.at_level(logging.WARNING, logger="connectors.messenger"):
         await output.send_response(PSID, bot.message())
-    assert stub.attempts == 0 and handed == ["A bot follow-up."]
+    assert stub.attempts == 0 and handed == [(PSID, "A bot follow-up.")]
     assert any(PSID in r.getMessage() for r in caplog.records)
     await output.send_response(PSID, human.message())
     [sent] = await stub.wait_for("graph", 1)
@@ -423,17 +381,12 @@ async def test_messaging_window_bot_stops_after_24h_human_agent_up_to_7_days(stu
     }
     await h.channel.senders.touch_inbound("messenger", PSID, at=time.time() - 8 * 86400)
     await output.send_response(PSID, human.message())
-    assert len(stub.graph) == 1 and handed[-1] == "Hi, Sam here."
+    assert len(stub.graph) == 1 and handed[-1] == (PSID, "Hi, Sam here.")
 
 
 async def test_graph_window_error_is_handed_off(stub):
     h = make(stub)
-    handed: list[str] = []
-
-    async def handoff(conversation_id: str, text: str) -> None:
-        handed.append(conversation_id)
-
-    h.channel.window_closed_handlers.append(handoff)
+    handed = h.window_closed()
     stub.fail_next = [
         (
             400,
@@ -448,7 +401,7 @@ async def test_graph_window_error_is_handed_off(stub):
         )
     ]
     await h.post(page(text_event("hi")))
-    assert handed == [PSID] and stub.graph == []
+    assert [conversation for conversation, _ in handed] == [PSID] and stub.graph == []
 
 
 async def test_bad_json_and_non_page_objects_are_clear_4xx(stub):

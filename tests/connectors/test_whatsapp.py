@@ -10,10 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage, register
-from rasa.shared.core.events import BotUttered
-from sanic import Sanic
-from sanic_testing.testing import SanicASGITestClient
+from rasa.core.channels.channel import UserMessage
 from twilio.request_validator import RequestValidator
 
 from connectors.common.delivery import (
@@ -25,6 +22,7 @@ from connectors.common.delivery import (
 from connectors.common.text import phrase
 from connectors.replies import FALLBACK_TEXT
 from connectors.whatsapp import MAX_CHARS, WhatsAppInput
+from tests.connectors.common.chat_harness import ChatHarness, EchoAgent, Utterance, redelivered
 from tests.connectors.common.platform_stub import PlatformStub, connector_env_fixture, stub_fixture
 from tests.connectors.common.rasa_credentials import load_credentials_entry
 
@@ -55,47 +53,22 @@ BUTTONS = [
 ]
 
 
-class EchoAgent:
-    """Stands in for Rasa's Agent: receives the UserMessage and utters like the processor does
-    (BotUttered(...).message() through output_channel.send_response)."""
-
-    def __init__(self) -> None:
-        self.messages: list[UserMessage] = []
-
-    async def handle_message(self, message: UserMessage) -> None:
-        self.messages.append(message)
-        text = message.text or ""
-        if text == "long":
-            event = BotUttered(LONG_ANSWER)
-        elif text == "clarify":
-            event = BotUttered(
-                "Which plan do you mean?",
-                data={
-                    "buttons": BUTTONS,
-                    "custom": {
-                        "kind": "clarify",
-                        "sources": [],
-                        "language": "en",
-                        "options": ["Basic plan", "Pro plan"],
-                    },
-                },
-            )
-        else:
-            lang = "nl" if "retour" in text else "en"
-            event = BotUttered(
-                f"Answer to: {text}",
-                data={
-                    "custom": {
-                        "kind": "answer",
-                        "language": lang,
-                        "options": [],
-                        "sources": [
-                            {"title": "Refunds", "url": "https://help.example.com/refunds"}
-                        ],
-                    }
-                },
-            )
-        await message.output_channel.send_response(message.sender_id, event.message())
+CANNED: dict[str, Utterance] = {
+    "long": (LONG_ANSWER, None),
+    "clarify": (
+        "Which plan do you mean?",
+        {
+            "buttons": BUTTONS,
+            "custom": {
+                "kind": "clarify",
+                "sources": [],
+                "language": "en",
+                "options": ["Basic plan", "Pro plan"],
+            },
+        },
+    ),
+}
+SOURCE = {"title": "Refunds", "url": "https://help.example.com/refunds"}
 
 
 stub = stub_fixture(account_sid=ACCOUNT, auth_token=TOKEN)
@@ -115,14 +88,9 @@ def credentials(stub: PlatformStub, **overrides: Any) -> dict[str, Any]:
     return creds
 
 
-class Harness:
+class Harness(ChatHarness[WhatsAppInput]):
     def __init__(self, channel: WhatsAppInput) -> None:
-        self.channel = channel
-        self.agent = EchoAgent()
-        self.app = Sanic(f"wa_{uuid.uuid4().hex}")
-        self.app.ctx.agent = self.agent
-        register([channel], self.app, "/webhooks/")  # Rasa's own wiring
-        self.client = SanicASGITestClient(self.app)
+        super().__init__(channel, EchoAgent(source=SOURCE, dutch_word="retour", canned=CANNED))
 
     async def post(
         self,
@@ -140,9 +108,7 @@ class Harness:
             else RequestValidator(token).compute_signature(url, params)
         )
         h = {"X-Twilio-Signature": sig, **(headers or {})}
-        _, resp = await self.client.post(path, data=params, headers=h)
-        await self.channel.drain()
-        return resp
+        return await self.send(path, data=params, headers=h)
 
 
 def inbound(body: str = "How do refunds work?", sid: str | None = None, **extra: str) -> dict:
@@ -221,9 +187,7 @@ async def test_missing_auth_token_fails_closed_with_one_warning(stub, caplog):
 async def test_retried_message_sid_produces_exactly_one_answer(stub):
     h = make(stub)
     params = inbound("Where is my order?")
-    first = await h.post(params)
-    retries = await asyncio.gather(*(h.post(params) for _ in range(3)))
-    assert [r.status_code for r in (first, *retries)] == [200] * 4
+    assert await redelivered(lambda: h.post(params)) == [200] * 4
     assert len(h.agent.messages) == 1
     await asyncio.sleep(0.1)
     assert len(stub.twilio) == 1
@@ -295,12 +259,7 @@ async def test_media_gets_polite_text_only_reply_in_the_visitors_language(stub):
 
 async def test_outside_24h_window_nothing_is_sent_and_handoff_is_called(stub, caplog):
     h = make(stub)
-    handed: list[tuple[str, str]] = []
-
-    async def handoff(conversation_id: str, text: str) -> None:
-        handed.append((conversation_id, text))
-
-    h.channel.window_closed_handlers.append(handoff)
+    handed = h.window_closed()
     await h.channel.senders.touch_inbound("whatsapp", VISITOR, at=time.time() - 25 * 3600)
     output = h.channel.get_output_channel()
     with caplog.at_level(logging.WARNING):
@@ -317,17 +276,12 @@ async def test_outside_24h_window_nothing_is_sent_and_handoff_is_called(stub, ca
 
 async def test_twilio_window_error_63016_is_handed_off(stub):
     h = make(stub)
-    handed: list[str] = []
-
-    async def handoff(conversation_id: str, text: str) -> None:
-        handed.append(conversation_id)
-
-    h.channel.window_closed_handlers.append(handoff)
+    handed = h.window_closed()
     stub.fail_next = [
         (400, {"code": 63016, "message": "outside the allowed window", "status": 400})
     ]
     await h.post(inbound("hi"))
-    assert handed == [VISITOR]
+    assert [conversation for conversation, _ in handed] == [VISITOR]
     assert stub.twilio == []
 
 

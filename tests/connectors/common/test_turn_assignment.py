@@ -8,6 +8,7 @@ runs the answer chain) only when the conversation is not paused."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from connectors.common.chat_channel import Inbound
 from connectors.common.unassigned import NOBODY_TEXTS
 from connectors.slack_handoff.conversation import FALLBACK_TEXTS
 from connectors.whatsapp import TwilioConfig, WhatsAppInput
-from tests.connectors.common.platform_stub import PlatformStub
+from tests.connectors.common.platform_stub import PlatformStub, running_stub
 from tests.connectors.slack_handoff.harness import DEFAULT_HANDOFF, Harness, make_harness
 
 ASSIGNED = "whatsapp:+14155238886"
@@ -74,49 +75,45 @@ def write_profile(bot_dir: Path, handoff: dict[str, Any]) -> None:
     (bot_dir / "agent_profile.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
 
 
-async def start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, handoff: dict[str, Any]) -> Setup:
+@contextlib.asynccontextmanager
+async def started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, handoff: dict[str, Any]
+) -> AsyncIterator[Setup]:
+    """The Slack stand-in, the Twilio stub and the WhatsApp channel on the harness's app, all
+    stopped on the way out even when the test fails."""
     monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("CUSTOMER_AGENT_BOT_DIR", str(tmp_path / "bot"))
     write_profile(tmp_path / "bot", handoff)
-    twilio = PlatformStub()
-    await twilio.start()
-    h = await make_harness(tmp_path, handoff)
-    config = TwilioConfig(
-        account_sid=twilio.account_sid,
-        auth_token=twilio.auth_token,
-        whatsapp_number=ASSIGNED,
-        api_base=twilio.base_url,
-        feedback_prompt=False,  # the prompt: tests/connectors/test_whatsapp_feedback.py
-    )
-    wa = WhatsAppInput(config)
-    h.app.ctx.input_channels.append(wa)
-    return Setup(h, wa, twilio, RasaStandIn(h))
-
-
-async def stop(s: Setup) -> None:
-    await s.wa.shutdown()
-    await s.h.stop()
-    await s.h.slack.stop()
-    await s.twilio.stop()
+    async with running_stub() as twilio:
+        h = await make_harness(tmp_path, handoff)
+        config = TwilioConfig(
+            account_sid=twilio.account_sid,
+            auth_token=twilio.auth_token,
+            whatsapp_number=ASSIGNED,
+            api_base=twilio.base_url,
+            feedback_prompt=False,  # the prompt: tests/connectors/test_whatsapp_feedback.py
+        )
+        wa = WhatsAppInput(config)
+        h.app.ctx.input_channels.append(wa)
+        try:
+            yield Setup(h, wa, twilio, RasaStandIn(h))
+        finally:
+            await wa.shutdown()
+            await h.stop()
+            await h.slack.stop()
 
 
 @pytest.fixture
 async def with_slack(tmp_path, monkeypatch) -> AsyncIterator[Setup]:
-    s = await start(tmp_path, monkeypatch, DEFAULT_HANDOFF)
-    assert s.h.service.usable  # the start-up check passed against the stand-in
-    try:
+    async with started(tmp_path, monkeypatch, DEFAULT_HANDOFF) as s:
+        assert s.h.service.usable  # the start-up check passed against the stand-in
         yield s
-    finally:
-        await stop(s)
 
 
 @pytest.fixture
 async def without_slack(tmp_path, monkeypatch) -> AsyncIterator[Setup]:
-    s = await start(tmp_path, monkeypatch, {"mode": "stay_assigned"})
-    try:
+    async with started(tmp_path, monkeypatch, {"mode": "stay_assigned"}) as s:
         yield s
-    finally:
-        await stop(s)
 
 
 async def test_an_unassigned_number_goes_to_slack_never_to_the_answer_chain(with_slack):
@@ -189,17 +186,13 @@ async def test_the_whatsapp_webhook_tells_which_number_was_written_to(monkeypatc
     from tests.connectors import test_whatsapp as wa_tests
 
     monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path))
-    stub = PlatformStub(account_sid=wa_tests.ACCOUNT, auth_token=wa_tests.TOKEN)
-    await stub.start()
-    try:
+    async with running_stub(account_sid=wa_tests.ACCOUNT, auth_token=wa_tests.TOKEN) as stub:
         h = wa_tests.make(stub)
         resp = await h.post(wa_tests.inbound("Hallo", To=SALES))
-        assert resp.status_code == 200
-        [message] = h.agent.messages
-        assert message.metadata["to"] == SALES
-        assert accounts_of("whatsapp", message.metadata) == [SALES]
-    finally:
-        await stub.stop()
+    assert resp.status_code == 200
+    [message] = h.agent.messages
+    assert message.metadata["to"] == SALES
+    assert accounts_of("whatsapp", message.metadata) == [SALES]
 
 
 def test_accounts_come_from_each_connectors_metadata():

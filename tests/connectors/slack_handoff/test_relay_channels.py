@@ -20,7 +20,7 @@ from connectors.common.chat_channel import Inbound
 from connectors.email.channel import EmailInput
 from connectors.email.smtp import SmtpSender
 from connectors.whatsapp import TwilioConfig, WhatsAppInput
-from tests.connectors.common.platform_stub import PlatformStub
+from tests.connectors.common.platform_stub import PlatformStub, running_stub
 from tests.connectors.email.email_mails import VISITOR as MAIL_VISITOR
 from tests.connectors.email.email_mails import visitor_mail
 from tests.connectors.email.email_servers import (
@@ -109,33 +109,31 @@ async def whatsapp(tmp_path, monkeypatch) -> AsyncIterator[WhatsAppVisitor]:
     on the Rasa app (found by `deliver_to_visitor`, its window-closed handlers wired as the
     Slack channel's start-up wires them), the handoff posted to Slack."""
     monkeypatch.setenv("CUSTOMER_AGENT_DATA", str(tmp_path / "data"))
-    twilio = PlatformStub()
-    await twilio.start()
-    h = await make_harness(tmp_path)
-    config = TwilioConfig(
-        account_sid=twilio.account_sid,
-        auth_token=twilio.auth_token,
-        whatsapp_number=OUR_NUMBER,
-        api_base=twilio.base_url,
-    )
-    wa = WhatsAppInput(config)
-    h.app.ctx.input_channels.append(wa)
-    wa.window_closed_handlers.append(h.channel._window_closed_handler(wa.name()))
-    try:
-        inbound = Inbound(WA_VISITOR, "SM" + "a" * 32, "ik wil een mens spreken")
-        await wa.accept(h.app, handoff_answer(h), inbound)
-        await wa.drain()
-        await h.settle()
-        handoff = h.service.store.open_for_sync(WA_VISITOR)
-        assert handoff is not None and handoff.thread_ts is not None
-        assert handoff.input_channel == "whatsapp"
-        assert [c.form["Body"] for c in twilio.twilio] == [CONNECTING]
-        yield WhatsAppVisitor(h, wa, twilio, handoff)
-    finally:
-        await wa.shutdown()
-        await h.stop()
-        await h.slack.stop()
-        await twilio.stop()
+    async with running_stub() as twilio:
+        h = await make_harness(tmp_path)
+        config = TwilioConfig(
+            account_sid=twilio.account_sid,
+            auth_token=twilio.auth_token,
+            whatsapp_number=OUR_NUMBER,
+            api_base=twilio.base_url,
+        )
+        wa = WhatsAppInput(config)
+        h.app.ctx.input_channels.append(wa)
+        wa.window_closed_handlers.append(h.channel._window_closed_handler(wa.name()))
+        try:
+            inbound = Inbound(WA_VISITOR, "SM" + "a" * 32, "ik wil een mens spreken")
+            await wa.accept(h.app, handoff_answer(h), inbound)
+            await wa.drain()
+            await h.settle()
+            handoff = h.service.store.open_for_sync(WA_VISITOR)
+            assert handoff is not None and handoff.thread_ts is not None
+            assert handoff.input_channel == "whatsapp"
+            assert [c.form["Body"] for c in twilio.twilio] == [CONNECTING]
+            yield WhatsAppVisitor(h, wa, twilio, handoff)
+        finally:
+            await wa.shutdown()
+            await h.stop()
+            await h.slack.stop()
 
 
 async def settle_all(v: WhatsAppVisitor) -> None:
