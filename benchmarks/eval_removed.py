@@ -7,7 +7,8 @@ questions over the English pages, Dutch over Dutch, Dutch questions over the Eng
 (MTRAG-UN is English only: en->en). Expected: a removed page's question -> handoff or a
 follow-up question; a kept page's question -> an answer that cites that page.
 
-Questions: GNOME page titles and descriptions, Onetime Secret page titles, Relay FAQ questions;
+Questions: GNOME topic page titles and descriptions (its 44 guide pages are navigation, indexed but
+not asked), Onetime Secret page titles, Relay FAQ questions;
 for MTRAG-UN the ANSWERABLE tasks (with their history). There a "page" is a pool document (all
 its overlapping passages), and one task in five (by conversation id hash) has every page it
 cites left out; kept tasks are those none of whose pages was left out (a task that shares a
@@ -87,7 +88,11 @@ def _help_page(
                 f"https://help.gnome.org/{lang}/{page['id']}",
             )
             title, text = page[f"title_{lang}"], page[f"markdown_{lang}"]
-            asked = [title, page.get(f"desc_{lang}") or ""]
+            # a guide page is navigation (its body is the links to its topics: median 46
+            # characters of text), so no page text answers its title or description whether it
+            # is kept or removed; it stays indexed, but asks nothing
+            navigation = page.get("type") == "guide"
+            asked = [] if navigation else [title, page.get(f"desc_{lang}") or ""]
         elif corpus == "relay":
             pid, source = page["id"], "relay-faq"
             url = f"https://relay.firefox.com/{lang}/faq/{pid}"  # one document per FAQ entry

@@ -8,6 +8,9 @@ about which terms the passage carries, not how similar it is:
 - **Specificity by the index's own evidence**: a term is specific when few of the retrieved
   passages (the corpus's neighbourhood of the question) contain it ("brightness"), generic when
   most do ("screen", "change"). Weighted coverage counts the specific terms most.
+- **Specificity in the language at large**: a word every language user says ("able", "sure",
+  "kunnen") is generic whatever the index holds (`general_specificity` in answering.yml;
+  knowledge/language/frequency.py).
 - **Named things**: numbers, versions, acronyms and capitalised names ("Bluetooth", "2FA",
   "Ubuntu 24.04") are the same in every language, so they are checked across languages too; a
   named thing missing from the passage is strong evidence it is about something else.
@@ -29,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from knowledge.answer.terms import key_terms, stem, words
+from knowledge.language.frequency import specificity
 from knowledge.types import SearchHit
 
 _RAW = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*", re.UNICODE)
@@ -89,6 +93,7 @@ class Term:
     word: str
     stem: str
     named: bool
+    general: float = 1.0  # specificity in the language at large (knowledge/language/frequency.py)
 
 
 def _named(token: str, first: bool, language: str) -> bool:
@@ -104,8 +109,13 @@ def _named(token: str, first: bool, language: str) -> bool:
     return language != "de" and not first and token[:1].isupper()
 
 
-def question_terms(question: str, language: str) -> tuple[Term, ...]:
-    """Key terms with their stems, plus the named things (numbers and versions included)."""
+def question_terms(question: str, language: str, general: bool = False) -> tuple[Term, ...]:
+    """Key terms with their stems, plus the named things (numbers and versions included).
+
+    With `general`, each word carries its specificity in the language at large
+    (knowledge/language/frequency.py), so "able" or "kunnen" weigh next to nothing even where
+    few retrieved passages contain them; otherwise every word counts by the index alone.
+    """
     keys = key_terms(question, language)
     key_set = set(keys)
     named: dict[str, bool] = {}
@@ -113,7 +123,10 @@ def question_terms(question: str, language: str) -> tuple[Term, ...]:
         low = token.lower()
         if _named(token, i == 0, language) and (low in key_set or any(c.isdigit() for c in low)):
             named.setdefault(low, True)
-    out = [Term(w, stem(w), named.get(w, False)) for w in keys]
+    out = [
+        Term(w, stem(w), named.get(w, False), specificity(w, language) if general else 1.0)
+        for w in keys
+    ]
     out += [Term(w, w, True) for w in named if w not in key_set and len(w) > 1]
     return tuple(out)
 
@@ -203,7 +216,8 @@ def signals(
 
     `relevance` maps chunk id -> relevance on the decision's scale. A term's weight is its
     inverse document frequency among the retrieved passages (log((n + 1) / (df + 0.5)), always
-    positive) plus 1 for a named thing, so a specific term the passage lacks costs most.
+    positive) times its specificity in the language at large (`Term.general`), plus 1 for a
+    named thing, so a specific term the passage lacks costs most.
     """
     key = _topic(primary)
     mine = [h for h in hits if _topic(h) == key]
@@ -222,7 +236,8 @@ def signals(
         df = sum(_contains(term, v) for v in vocabs)
         counted += 1
         unseen += df == 0
-        weight = math.log((len(vocabs) + 1) / (df + 0.5)) + (1.0 if term.named else 0.0)
+        idf = math.log((len(vocabs) + 1) / (df + 0.5))
+        weight = idf * term.general + (1.0 if term.named else 0.0)
         total += weight
         titled += weight * _contains(term, vocab_title)
         if _contains(term, vocab_primary):

@@ -24,6 +24,8 @@ class AnswerConfig:
     min_score: float = 0.60
     cross_language_min_score: float = 0.60  # min_score when the best hit is in another language
     min_coverage: float = 0.60
+    general_specificity: bool = False  # weigh key terms by how specific they are in the language
+    # at large (knowledge/language/frequency.py) in term coverage and answerability
     low_coverage_score: float = 0.80
     ambiguity_margin: float = 0.005
     ambiguity_min_score: float = 0.80
@@ -37,6 +39,9 @@ class AnswerConfig:
     answerability_cross: tuple[float, ...] = ()
     answerability_min: float = 0.5  # below this probability the passage does not answer
     answerability_cross_min: float = 0.5  # the same for a passage in another language
+    cross_lingual_mix: float = 0.0  # weight of a second, independent multilingual encoder (USE)
+    # in the relevance of a passage in another language than the question; 0 = off
+    # (knowledge/answer/crosslingual.py)
     translation_min_score: float = 0.75  # a passage and its translation score above this
     # (knowledge/answer/fallback.py)
     max_options: int = 3

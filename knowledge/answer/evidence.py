@@ -172,6 +172,7 @@ def gather(
                 f"{h.chunk.title} {' '.join(h.chunk.heading_path)} {h.chunk.text}"
                 for h in same_lang[:2]
             ],
+            language if config.general_specificity else None,
         )
     score_ties: list[SearchHit] = []
     if top >= config.ambiguity_min_score and len(topics) > 1:
@@ -184,7 +185,7 @@ def gather(
     signals = prob = None
     if primary is not None:
         signals = answerability.signals(
-            answerability.question_terms(question, language),
+            answerability.question_terms(question, language, config.general_specificity),
             ranked,
             primary,
             {h.chunk.id: relevance(h, config) for h in ranked},

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from knowledge.language import stop_words, words
+from knowledge.language.frequency import specificity
 
 __all__ = ["coverage", "key_terms", "stem", "stop_words", "words"]
 
@@ -32,10 +33,23 @@ def stem(word: str) -> str:
     return word[:5]
 
 
-def coverage(terms: Iterable[str], passages: Iterable[str]) -> float:
-    """Share of `terms` whose 5-letter prefix occurs among the passages' words (1.0 if no terms)."""
+# weight of a term as common as "sure" or "kunnen" (specificity 0): it still counts a little
+COMMON_TERM_WEIGHT = 0.1
+
+
+def coverage(terms: Iterable[str], passages: Iterable[str], language: str | None = None) -> float:
+    """Share of `terms` whose 5-letter prefix occurs among the passages' words (1.0 if no terms).
+
+    With `language`, each term counts by how specific it is in that language at large
+    (knowledge/language/frequency.py): a missing "constellation" costs far more than a missing
+    "able" or "heard", which a visitor's phrasing adds and no passage needs to repeat.
+    """
     terms = list(terms)
     if not terms:
         return 1.0
     vocab = {stem(w) for p in passages for w in words(p)}
-    return sum(stem(t) in vocab for t in terms) / len(terms)
+    if language is None:
+        return sum(stem(t) in vocab for t in terms) / len(terms)
+    weights = [max(COMMON_TERM_WEIGHT, specificity(t, language)) for t in terms]
+    found = sum(w for t, w in zip(terms, weights, strict=True) if stem(t) in vocab)
+    return found / sum(weights)

@@ -146,3 +146,21 @@ def test_a_passage_in_another_language_has_its_own_threshold(config):
     assert decide(question, [english], language="nl", config=strict).rule == "unanswerable"
     lenient = replace(base, answerability_cross_min=0.4, answerability_min=0.6)
     assert decide(question, [english], language="nl", config=lenient).kind == "answer"
+
+
+def test_a_conversational_word_the_passage_lacks_costs_little_with_general_specificity():
+    """ "Am I able to see the brightness slider?": "able" is the visitor's phrasing, not the
+    topic; only the index's own evidence would weigh it like "brightness"."""
+    question = "Am I able to find the brightness slider?"
+    hits = [BRIGHTNESS, RESOLUTION, WALLPAPER]
+    relevance = {h.chunk.id: h.score for h in hits}
+
+    def coverage(general: bool) -> float:
+        terms = an.question_terms(question, "en", general)
+        return an.signals(terms, hits, BRIGHTNESS, relevance, "en").coverage
+
+    assert coverage(False) < 0.5  # "able" and "find" count as much as any missing word
+    assert coverage(True) > 0.7
+    # a specific word the passage lacks still costs, with or without the language's view
+    terms = an.question_terms("Can I find the contrast slider?", "en", True)
+    assert an.signals(terms, hits, BRIGHTNESS, relevance, "en").coverage < 0.5
