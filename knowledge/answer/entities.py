@@ -6,7 +6,8 @@ Gloria"), while "How do I reset the password?" finds passages about the one pass
 named passwords at all. So a definite description is judged by the passages the question
 retrieves, not by a list of nouns: the names written next to the noun ("California State
 Library", "Hurricane Isaac"), and the passages that define their subject as one ("In-N-Out
-Burger is an American chain of fast food restaurants").
+Burger is an American chain of fast food restaurants"), and the page titles that name a kind
+of it ("Purchase Loan" and "VA Home Loan": "the loan" says neither).
 
 Names the question itself gives ("the McDonald's franchise", "the Superior Court") keep only
 the instances that carry them, so "the McDonald's franchise" is one thing and "the Superior
@@ -120,6 +121,37 @@ def _defined_as(tokens: list[str], noun: str, rules: Grammar, stops: frozenset[s
     return out
 
 
+def _title_kinds(
+    title: str, noun: str, stops: frozenset[str], endings: tuple[str, ...]
+) -> set[str]:
+    """Kinds of the noun a page title names: "Purchase Loan", "VA Home Loan" (capitalised
+    words before it, the noun capitalised too), "Grey's Anatomy (season 7)" (a number after it).
+
+    A title is about one thing, so the words it puts next to the noun say which one, even when
+    they are ordinary words ("purchase") or a number that a sentence would not make a name. A
+    sentence-case title ("Get the most out of your laptop battery") names no kind: its words
+    before the noun are the sentence's.
+    """
+    tokens = split_tokens(title)
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        if not _same(token, noun, endings):
+            continue
+        before: list[str] = []
+        j = i - 1
+        while _capital(token) and j >= 0 and len(before) < 2:
+            if not _capital(tokens[j]) or tokens[j].lower() in stops:
+                break
+            before.insert(0, tokens[j])
+            j -= 1
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if before:
+            out.add(_name(before))
+        elif after[:1].isdigit():
+            out.add(after)
+    return out
+
+
 def _merge(names: Iterable[str]) -> list[str]:
     """Distinct names, a name inside a longer one counted once ("state library" in
     "california state library")."""
@@ -148,6 +180,9 @@ def named_instances(
     lower case ("Katrina", "VA"): a help page's labels ("Automatic Brightness" next to
     "screen") are made of ordinary words. Names found in one passage only count as one thing (a
     page naming its own buttons "Change Password", "Set Password" is still about one password).
+    A page title names one too, whatever its words, when it is title-cased or numbered
+    ("Purchase Loan", "Grey's Anatomy (season 7)", see `_title_kinds`) and carries the names
+    the question gives.
     """
     rules = grammar(language)
     if not rules.names_capitalised:
@@ -172,6 +207,12 @@ def named_instances(
             proper = [w for w in words if w not in common and not w.isdigit()]
             if proper and want <= {stem(w) for w in words}:
                 found.setdefault(" ".join(words), k)
+        title = _LINES.split(passages[k], maxsplit=1)[0]
+        title_words = {stem(w) for w in _name(split_tokens(title)).split()}
+        if not want <= title_words:
+            continue
+        for kind in _title_kinds(title, noun, stops, rules.plural_endings):
+            found.setdefault(kind, k)
     names = _merge(found)
     return names if len({found[n] for n in names}) > 1 else names[:1]
 

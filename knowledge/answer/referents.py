@@ -84,13 +84,14 @@ def _description(
     """The open descriptions of the phrase after the determiner at `start`, one per noun.
 
     The phrase is the content words that follow (up to `_MAX_PHRASE`, ending at a function
-    word, punctuation or a possessive); any of them may be its head, so each becomes a
-    candidate the passages judge, with the phrase's capitalised words as the names it gives
-    (a phrase of names only, "the United States", is a name and not open).
-    A phrase restricted after it ("the battle of Bull Run", "the country I live in", "the
-    actor Tom Hanks") or whose words the conversation used is not open. After a demonstrative
-    ("that NASA mission") the phrase points back at one thing the visitor has in mind, so it
-    is open as it stands, whatever its names.
+    word or punctuation; "the animal's breed" keeps both the possessor and the possessed);
+    any of them may be its head, so each becomes a candidate the passages judge, with the
+    phrase's capitalised words as the names it gives (a phrase of names only, "the United
+    States", is a name and not open). An of-phrase of names ("the season of Grey's Anatomy")
+    adds its names; a phrase restricted otherwise ("the battle of the bull run", "the country
+    I live in", "the actor Tom Hanks") or whose words the conversation used is not open.
+    After a demonstrative ("that NASA mission") the phrase points back at one thing the
+    visitor has in mind, so it is open as it stands, whatever its names.
     """
     phrase: list[tuple[int, str]] = []
     i = start + 1
@@ -100,17 +101,17 @@ def _description(
             break
         phrase.append((i, token))
         i += 1
-        if _POSSESSIVE.search(token) and not _is_name(token, i - 1, rules):
-            break  # "the hurricane's impact": the possessor is the thing
     if not phrase:
         return []
     after = tokens[i].lower() if i < len(tokens) else ""
-    if after in rules.links or after in rules.personal or after in _QUOTES:
+    of_names = _names_after_link(tokens, i, rules)
+    if after in rules.personal or after in _QUOTES or (after in rules.links and not of_names):
         return []
     if any(_mentioned(_bare(t), history) for _, t in phrase):
         return []
     labels = {_bare(t) for k, t in enumerate(tokens) if _is_name(t, k, rules)}
-    names = tuple(_bare(t) for k, t in phrase if _is_name(t, k, rules))
+    names = tuple(_bare(t) for k, t in phrase if _is_name(t, k, rules)) + of_names
+    words = tuple(t for _, t in phrase)
     out = []
     for k, token in phrase:
         noun = _bare(token)
@@ -118,9 +119,23 @@ def _description(
             continue  # a name is no head: "the United States" names its one thing
         if noun in labels:
             continue  # "the screen in the Screen Lock settings": the content's own label
-        words = tuple(t for _, t in phrase)
         out.append(Reference(noun, pointing=pointing, names=names, phrase=words))
     return out[::-1] if rules.head_last else out  # the head first: "fast food chain"
+
+
+def _names_after_link(tokens: list[str], i: int, rules: Grammar) -> tuple[str, ...]:
+    """The names of an of-phrase at `i` ("of Grey's Anatomy"): they narrow the description
+    down to that name's things without picking one ("the season of Grey's Anatomy" is one of
+    its seasons), so the passages still judge it. Empty for any other restriction ("the battle
+    of the bull run", "the country I live in")."""
+    if i >= len(tokens) or tokens[i].lower() not in rules.links:
+        return ()
+    out: list[str] = []
+    for k in range(i + 1, min(len(tokens), i + 1 + _MAX_PHRASE)):
+        if not (_is_word(tokens[k]) and _is_name(tokens[k], k, rules)):
+            break
+        out.append(_bare(tokens[k]))
+    return tuple(out)
 
 
 def _demonstrated_noun(tokens: list[str], i: int, rules: Grammar, stops: frozenset[str]) -> bool:

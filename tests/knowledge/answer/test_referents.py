@@ -46,7 +46,7 @@ def test_a_name_in_the_phrase_narrows_the_description():
 @pytest.mark.parametrize(
     "question",
     [
-        "Who won the battle of Bull Run?",  # restricted by an of-phrase
+        "Who won the battle of the bull run?",  # restricted by an of-phrase
         "Do you ship to the country I live in?",  # the visitor's own
         "The menu is the icon on the top bar that looks like a person.",  # a relative clause
         "Open files with an app that isn't the default.",
@@ -117,3 +117,14 @@ def test_the_sentence_nouns_are_the_question_language_s_own():
     assert unresolved_reference("What does this tag mean?", "", "en") == "tag"
     assert unresolved_reference("Was passiert an diesem Tag?", "", "de") == ""
     assert unresolved_reference("Is this kind of tag allowed?", "", "en") == "kind of tag"
+
+
+def test_an_of_phrase_of_names_narrows_a_description_without_closing_it():
+    # "the season of Grey's Anatomy" is one of that show's seasons: the passages judge which
+    refs = references("When did the season of Grey’s Anatomy premiere?", "", "en")
+    assert refs == [Reference("season", False, names=("grey", "anatomy"), phrase=("season",))]
+    assert descriptions("Who won the battle of Bull Run?") == ["battle"]
+
+
+def test_a_possessive_keeps_the_possessed_noun():
+    assert descriptions("What is the origin of the animal’s breed?") == ["breed", "animal"]

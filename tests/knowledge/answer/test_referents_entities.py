@@ -59,3 +59,36 @@ def test_a_phrase_the_passages_write_as_a_name_is_that_thing():
     shiloh = "Battle of Shiloh\nThe Battle of Shiloh was fought in 1862."
     refs = references("Who won the battle?", "", "en")
     assert open_reference(refs, [first, shiloh], "en") == "battle"
+
+
+def test_title_cased_page_titles_name_kinds_of_the_noun():
+    purchase = "Purchase Loan | Veterans Affairs\nYou can get a VA-backed purchase loan."
+    home = "How To Request A VA Home Loan Certificate\nYou need a certificate for the loan."
+    refs = references("What documentation is needed to apply for the loan?", "", "en")
+    assert "purchase" in named_instances("loan", [purchase, home], "en")  # an ordinary word
+    assert open_reference(refs, [purchase, home], "en") == "loan"
+    assert open_reference(refs, [purchase], "en") == ""
+
+
+def test_sentence_case_titles_name_no_kind():
+    laptop = "Get the most out of your laptop battery\nDo not let the battery charge get too low."
+    life = "Use less power and improve battery life\nDim the screen to save the battery."
+    refs = references("How long does the battery last?", "", "en")
+    assert open_reference(refs, [laptop, life], "en") == ""
+
+
+def test_numbered_titles_under_the_name_the_question_gives_are_several():
+    seventh = "Grey's Anatomy (season 7)\nThe seventh season of Grey's Anatomy premiered in 2010."
+    tenth = "Grey's Anatomy (season 10)\nThe tenth season of Grey's Anatomy premiered in 2013."
+    other = "Friends (season 3)\nThe third season of Friends aired in 1996."
+    refs = references("When did the season of Grey's Anatomy premiere?", "", "en")
+    assert open_reference(refs, [seventh, tenth], "en") == "season"
+    assert open_reference(refs, [seventh, other], "en") == ""  # one season of that show
+
+
+def test_the_possessed_noun_is_judged_by_the_passages_too():
+    shepherd = "German Shepherd\nThe German Shepherd is a breed of working dog from Germany."
+    collie = "Border Collie\nThe Border Collie is a herding dog breed from Scotland."
+    refs = references("What is the origin of the animal’s breed?", "", "en")
+    assert open_reference(refs, [shepherd, collie], "en") == "breed"
+    assert open_reference(refs, [shepherd], "en") == ""
