@@ -49,10 +49,13 @@ def _bare(word: str) -> str:
 
 
 def _mentioned(noun: str, history: frozenset[str]) -> bool:
-    """Whether the conversation used `noun`, inflected or compounded ("clinics", "campground",
-    "Weltkrieg" for "Krieg"), but not a mere look-alike ("animated" is no "animal")."""
+    """Whether the conversation used `noun`, inflected or compounded ("clinics", "countries",
+    "campground", "Weltkrieg" for "Krieg"), but not a mere look-alike ("animated" is no
+    "animal")."""
     if noun in history:
         return True
+    if len(noun) >= 4 and noun.endswith("y") and f"{noun[:-1]}ies" in history:
+        return True  # "the country" after "countries": startswith cannot see it
     return any(
         (len(noun) >= 4 and (w.startswith(noun) or w.endswith(noun)))
         or (len(w) >= 4 and noun.startswith(w) and len(noun) - len(w) <= 2)

@@ -128,3 +128,10 @@ def test_an_of_phrase_of_names_narrows_a_description_without_closing_it():
 
 def test_a_possessive_keeps_the_possessed_noun():
     assert descriptions("What is the origin of the animal’s breed?") == ["breed", "animal"]
+
+
+def test_a_plural_in_ies_resolves_its_singular():
+    history = "Several countries built walls after the war."
+    assert "country" in descriptions("What was the population of the country?")
+    assert "country" not in descriptions("What was the population of the country?", history)
+    assert unresolved_reference("Which ports does this country use?", history, "en") == ""
