@@ -60,7 +60,8 @@ def exact_title(
     Word for word means equal once numbering, punctuation and case are gone; otherwise "term
     for term": the same key terms ("How do I reset my password?" and "Resetting your
     password"). Only hits in the question's language count, and only when every matching hit is
-    one topic (two pages both headed "Overview" are a real tie, not an exact match).
+    on one page (two pages both headed "Overview" are a real tie, not an exact match; two
+    sections of one page both carry its title, and its best-ranked one answers).
     """
     asked = normalise_title(question)
     stems = frozenset(stem(t) for t in key_terms(question, language))
@@ -81,7 +82,9 @@ def exact_title(
     if not found:
         return None
     exact = [f for f in found if f[1]] or found
-    if len({(f[0].chunk.doc_id, f[0].chunk.heading_path) for f in exact}) > 1:
+    # several sections of one page carry its title: that page, from its best-ranked section;
+    # the same label on two pages is a tie between them
+    if len({f[0].chunk.doc_id for f in exact}) > 1:
         return None
     return exact[0]
 

@@ -48,6 +48,15 @@ def test_two_topics_with_the_same_title_are_no_exact_match():
     assert an.exact_title("Overview", [a, b], "en") is None
 
 
+def test_two_sections_of_the_page_a_title_names_are_that_page():
+    """A page's chunks all carry its title; its sections are not rival topics."""
+    contact = make_hit("Help improve this guide", "Contact us on the mailing list.", 0.78, doc="p")
+    contact = replace(contact, chunk=replace(contact.chunk, heading_path=("Contact us",)))
+    report = make_hit("Help improve this guide", "Report a problem in the tracker.", 0.7, doc="p")
+    report = replace(report, chunk=replace(report.chunk, heading_path=("Report a problem",)))
+    assert an.exact_title("Help improve this guide", [contact, report], "en") == (contact, True)
+
+
 def test_named_things_numbers_and_versions_are_recognised():
     terms = {t.word: t.named for t in an.question_terms("Does Relay work with iPhone 15?", "en")}
     assert terms["relay"] and terms["iphone"] and terms["15"]
