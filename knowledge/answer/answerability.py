@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from knowledge.answer.terms import key_terms, stem, words
 from knowledge.language.frequency import specificity
+from knowledge.language.lexicon import question_openers
 from knowledge.types import SearchHit
 
 _RAW = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*", re.UNICODE)
@@ -45,6 +46,36 @@ def normalise_title(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _NUMBERING.sub("", text.strip())
     return " ".join(_PUNCT.sub(" ", text).casefold().split())
+
+
+# kinds whose opening words also open statements ("When I pay, I get an error"): without a
+# question mark a visitor's message does not ask for them
+_CLAUSE_KINDS = frozenset({"place", "time", "person"})
+
+
+def question_kind(text: str, language: str, *, label: bool = False) -> str | None:
+    """What a question asks for, by its opening word(s): a reason, place, time, person or
+    thing (`knowledge.language.lexicon.KINDS`), or None (a yes/no question, a statement, an
+    imperative title such as "Change the screen brightness"). A `label` (a title or heading)
+    needs no question mark."""
+    opening = words(_NUMBERING.sub("", text.strip()))[:2]
+    if not opening:
+        return None
+    openers = question_openers(language)
+    kind = openers.get(" ".join(opening)) or openers.get(opening[0])
+    if kind in _CLAUSE_KINDS and not label and "?" not in text:
+        return None
+    return kind
+
+
+def label_kind(hit: SearchHit) -> str | None:
+    """What the nearest label of `hit` that asks something asks for: its section heading, else
+    its page title ("Why does my computer turn off when I close the lid?" -> reason)."""
+    for text in (*reversed(hit.chunk.heading_path), hit.chunk.title):
+        kind = question_kind(text, hit.chunk.language, label=True)
+        if kind is not None:
+            return kind
+    return None
 
 
 def _labels(hit: SearchHit) -> tuple[str, ...]:
@@ -167,6 +198,8 @@ class Signals:
     # across languages, shared words ("batterij"/"battery", "netwerk"/"network") still match
     keyword: float = 1.0  # the primary passage's keyword score relative to the query's best
     # keyword match (1.0 = the keyword side ranks it first too; 0 across languages)
+    asks_other: bool = False  # the question asks for another kind of thing than the primary
+    # topic's title or heading ("Why ...?" over "How do I ...?"; `question_kind`)
 
     def features(self, top: float) -> tuple[float, ...]:
         """The model's inputs, in the order of `answerability_*` weights in answering.yml."""
@@ -182,6 +215,7 @@ class Signals:
             self.spread,
             self.cognates,
             self.keyword,
+            float(self.asks_other),
         )
 
 
@@ -197,6 +231,7 @@ FEATURES = (
     "spread",
     "cognates",
     "keyword",
+    "asks_other",
 )
 
 
@@ -214,6 +249,7 @@ def signals(
     primary: SearchHit,
     relevance: dict[str, float],
     language: str,
+    question: str = "",
 ) -> Signals:
     """Answerability features of `primary`'s topic (all its hits) among `hits`.
 
@@ -254,6 +290,8 @@ def signals(
     others = [relevance.get(h.chunk.id, h.score) for h in hits if _topic(h) != key]
     mine_score = relevance.get(primary.chunk.id, primary.score)
     rest = [relevance.get(h.chunk.id, h.score) for h in hits if h is not primary]
+    asked = question_kind(question, language) if question else None
+    offered = label_kind(primary) if asked else None
     return Signals(
         coverage=covered / total if total else 1.0,
         missing_named=missing_named,
@@ -265,6 +303,7 @@ def signals(
         spread=mine_score - sum(rest) / len(rest) if rest else 0.0,
         cognates=cognates,
         keyword=primary.keyword_score or 0.0,
+        asks_other=asked is not None and offered is not None and asked != offered,
     )
 
 

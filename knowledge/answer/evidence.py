@@ -190,6 +190,7 @@ def gather(
             primary,
             {h.chunk.id: relevance(h, config) for h in ranked},
             language,
+            question,
         )
         weights = config.answerability_cross if signals.cross else config.answerability_same
         if weights:

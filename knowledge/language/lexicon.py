@@ -18,7 +18,12 @@ import yaml
 
 _DATA = Path(__file__).with_name("data")
 SUPPORTED = ("en", "nl", "de", "fr", "es")  # the files in data/, in override order
-_KEYS = frozenset({"pronouns", "demonstratives", "follow_up", "question_words", "short_words"})
+# what a question opening with one of these words asks for (knowledge.answer.answerability)
+KINDS = ("reason", "place", "time", "person", "thing")
+_KEYS = frozenset(
+    {"pronouns", "demonstratives", "follow_up", "question_words", "short_words"}
+    | {f"asks_{kind}" for kind in KINDS}
+)
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[\"“”«»]|[,.;:?!()]", re.UNICODE)
@@ -70,6 +75,12 @@ def pronouns(language: str) -> frozenset[str]:
     demonstratives and the looser follow-up words ("het", "das", "ça", "eso")."""
     lists = _lists(language)
     return lists["pronouns"] | lists["demonstratives"] | lists["follow_up"]
+
+
+def question_openers(language: str) -> dict[str, str]:
+    """Opening word (or two: "por qué") -> what the question asks for, one of `KINDS`."""
+    lists = _lists(language)
+    return {w: kind for kind in KINDS for w in lists[f"asks_{kind}"]}
 
 
 @cache

@@ -98,7 +98,7 @@ def test_the_margin_is_against_the_best_other_topic():
 
 
 def test_score_is_a_probability_rising_with_its_features():
-    w = (-2.0, 1.0, 3.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    w = (-2.0, 1.0, 3.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     low = an.score(w, _signals([RESOLUTION, WALLPAPER], RESOLUTION).features(0.86))
     high = an.score(w, _signals([BRIGHTNESS, RESOLUTION], BRIGHTNESS).features(0.9))
     assert 0.0 < low < high < 1.0
@@ -107,7 +107,7 @@ def test_score_is_a_probability_rising_with_its_features():
 def test_the_unanswerable_rule_hands_off_a_passage_that_lacks_what_was_asked(config):
     weighted = replace(
         config,
-        answerability_same=(-2.0, 1.0, 3.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        answerability_same=(-2.0, 1.0, 3.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
         answerability_min=0.5,
         low_coverage_score=1.01,
         min_coverage=0.0,
@@ -173,3 +173,33 @@ def test_a_conversational_word_the_passage_lacks_costs_little_with_general_speci
     # a specific word the passage lacks still costs, with or without the language's view
     terms = an.question_terms("Can I find the contrast slider?", "en", True)
     assert an.signals(terms, hits, BRIGHTNESS, relevance, "en").coverage < 0.5
+
+
+def test_what_a_question_asks_for_by_its_opening_words():
+    assert an.question_kind("Why do I need to calibrate my screen?", "en") == "reason"
+    assert an.question_kind("How do I calibrate my camera?", "en") == "thing"
+    assert an.question_kind("Waarom werkt mijn accu niet?", "nl") == "reason"
+    assert an.question_kind("¿Por qué no llega mi pedido?", "es") == "reason"
+    assert an.question_kind("Qu'est-ce qu'un profil de couleur ?", "fr") == "thing"
+    assert an.question_kind("Can I pause my subscription?", "en") is None  # yes/no: any kind
+    assert an.question_kind("Change the screen brightness", "en") is None
+    # "when"/"where"/"who" also open statements; a title is a label and needs no "?"
+    assert an.question_kind("When I pay, I get an error", "en") is None
+    assert an.question_kind("When does my order arrive?", "en") == "time"
+    assert an.question_kind("1.2. Where to store your backup", "en", label=True) == "place"
+
+
+def test_a_why_question_over_a_how_to_section_asks_for_something_else():
+    how = make_hit("How do I calibrate my camera?", "Take a photo of a calibration target.", 0.8)
+    hits = [how, RESOLUTION]
+    relevance = {h.chunk.id: h.score for h in hits}
+    question = "Why do I need to calibrate my camera myself?"
+    terms = an.question_terms(question, "en")
+    assert an.signals(terms, hits, how, relevance, "en", question).asks_other
+    same = "How can I calibrate my camera?"
+    assert not an.signals(terms, hits, how, relevance, "en", same).asks_other
+    can = "Can I calibrate my camera myself?"
+    assert not an.signals(terms, hits, how, relevance, "en", can).asks_other
+    # a title that asks nothing ("Calibrate a camera") never disagrees
+    plain = make_hit("Calibrate a camera", "Take a photo of a calibration target.", 0.8)
+    assert not an.signals(terms, [plain], plain, relevance, "en", question).asks_other
