@@ -40,8 +40,10 @@ Row = tuple[dict[str, Any], list[Any], str]  # item, hits, history text
 
 
 def _retrieve_rows(items: list[dict[str, Any]], k: int, config: Any) -> list[Row]:
-    """Each item's hits as the chain retrieves them (query, then the fallback translation)."""
+    """Each item's hits as the chain retrieves them (query, the fallback translation, then the
+    cross-lingual rerank)."""
     from knowledge.answer.chain import build_query
+    from knowledge.answer.crosslingual import rerank
     from knowledge.answer.fallback import with_fallback_translation
     from knowledge.retrieval import search
     from knowledge.types import Turn
@@ -56,8 +58,10 @@ def _retrieve_rows(items: list[dict[str, Any]], k: int, config: Any) -> list[Row
             for t in item.get("history", [])
         ][-config.history_turns :]
         lang = item["lang"]
-        hits = retrieve(build_query(item["question"], history, lang), lang)
+        query = build_query(item["question"], history, lang)
+        hits = retrieve(query, lang)
         hits = with_fallback_translation(hits, lang, config, retrieve)
+        hits = rerank(query, hits, lang, config.cross_lingual_mix)
         rows.append((item, hits, " ".join(t.text for t in history)))
     return rows
 

@@ -21,6 +21,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableSequence
 
 from knowledge.answer.compose import compose_answer, compose_verdict
 from knowledge.answer.config import AnswerConfig, get_answer_config
+from knowledge.answer.crosslingual import rerank
 from knowledge.answer.decide import Verdict, decide, same_topic
 from knowledge.answer.fallback import with_fallback_translation
 from knowledge.answer.guardrails import is_injection, mask
@@ -163,6 +164,9 @@ def build_chain(
             hits = with_fallback_translation(
                 hits, state.request.language, cfg, lambda q, lang: search(source, q, lang, config)
             )
+        # after a topic button the question already carries the pending question and the topic
+        query = build_query(state.question, state.history, state.request.language)
+        hits = rerank(query, hits, state.request.language, cfg.cross_lingual_mix)
         return replace(state, hits=tuple(hits))
 
     def decide_step(state: TurnState) -> TurnState:
