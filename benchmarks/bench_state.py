@@ -3,7 +3,8 @@
 Runs in the bot env, one process, the stores the connectors use (connectors/common/): a
 message-id claim (every inbound WhatsApp/Messenger/email message), a sender-book read plus the
 inbound touch (every WhatsApp/Messenger message), an outbox push and the poll acknowledging it
-(every message pushed to the web chat). SQLite is a fresh file in a temporary directory;
+(every message pushed to the web chat), a web chat rate-limit check (two per widget message: IP
+and conversation, one per poll). SQLite is a fresh file in a temporary directory;
 PostgreSQL is `--pg URL` (default: the local server), its tables in a fresh schema dropped
 afterwards. Sequential calls: latency, not throughput under load.
 
@@ -37,12 +38,19 @@ def timed(n: int, op: Callable[[int], object]) -> list[float]:
 
 
 def bench(backend: str, db_for: Callable[[tuple[str, ...]], object], n: int) -> None:
-    from connectors.common import dedupe, outbox, senders
+    from connectors.common import dedupe, outbox, ratelimit, senders
 
     ids = dedupe.ProcessedIds(db=db_for(dedupe.SCHEMA))  # type: ignore[arg-type]
     book = senders.SenderBook(db=db_for(senders.SCHEMA))  # type: ignore[arg-type]
     box = outbox.Outbox(db=db_for(outbox.SCHEMA))  # type: ignore[arg-type]
+    # a limit never reached: every check is the counting upsert (a refusal costs the same)
+    limiter = ratelimit.SharedRateLimiter(
+        10**9,
+        scope="bench",
+        db=db_for(ratelimit.SCHEMA),  # type: ignore[arg-type]
+    )
     ids.claim_sync("bench", "warm-up"), book.get_sync("bench", "x"), box.fetch("warm-up")
+    limiter.allow("warm-up")
 
     def sender(i: int) -> None:
         book.get_sync("whatsapp", f"+{i % 50}")
@@ -57,13 +65,14 @@ def bench(backend: str, db_for: Callable[[tuple[str, ...]], object], n: int) -> 
         ("dedupe claim", timed(n, lambda i: ids.claim_sync("whatsapp", f"SM{i}"))),
         ("sender get + touch", timed(n, sender)),
         ("outbox push + acking poll", timed(n, push_and_ack)),
+        ("web chat rate-limit check", timed(n, lambda i: limiter.allow(f"c{i % 50}"))),
     ]
     for name, values in rows:
         print(
             f"{backend:<10} {name:<26} n={n:<5} p50 {pct(values, 50):6.2f} ms"
             f"  p95 {pct(values, 95):6.2f} ms  mean {statistics.fmean(values):6.2f} ms"
         )
-    for store in (ids, book, box):
+    for store in (ids, book, box, limiter):
         store.close()
 
 

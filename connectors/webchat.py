@@ -37,7 +37,7 @@ from connectors.common.browser import BadRequest, BrowserGate
 from connectors.common.delivery import DeliveryResult, OutboundMessage
 from connectors.common.outbox import Outbox
 from connectors.common.profile import load_profile
-from connectors.common.ratelimit import RateLimiter
+from connectors.common.ratelimit import SharedRateLimiter
 from connectors.common.turn import run_turn
 from connectors.replies import merge_utterance
 from connectors.settings import get_settings
@@ -135,8 +135,11 @@ class WebChatInput(InputChannel):
         self.cors_origins = self.gate.cors_origins
         self.max_message_chars = max_message_chars
         self.max_body_bytes = max_body_bytes
-        self.conversation_limiter = RateLimiter(rate_limit_per_minute)
-        self.ip_limiter = RateLimiter(ip_rate_limit_per_minute)
+        # counted in the shared state database, so every server gives a visitor one budget
+        self.conversation_limiter = SharedRateLimiter(
+            rate_limit_per_minute, scope="webchat_conversation"
+        )
+        self.ip_limiter = SharedRateLimiter(ip_rate_limit_per_minute, scope="webchat_ip")
         self.show_why = show_why
         self.profile_path = profile_path  # None: the one in the settings' bot_dir
         self.greet_payload = greet_payload

@@ -22,7 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from connectors.replies import FALLBACK_TEXT, merge_utterance
 from connectors.settings import get_settings
-from connectors.webchat import RateLimiter, WebChatInput
+from connectors.webchat import WebChatInput
 
 CID = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0"  # 36 URL-safe chars
 OTHER = "b3RoZXJjb252ZXJzYXRpb25pZGVudGlmaWVy"
@@ -224,11 +224,17 @@ def test_rate_limit_per_conversation(monkeypatch):
     assert len(agent.received) == 4
 
 
-def test_rate_limiter_window_slides():
-    limiter = RateLimiter(limit=2, window_s=60)
-    assert limiter.allow("a", now=0) and limiter.allow("a", now=1)
-    assert not limiter.allow("a", now=59)
-    assert limiter.allow("a", now=60.5)
+def test_rate_limit_is_shared_by_the_servers(monkeypatch):
+    # two Rasa servers on one state database (here the default SQLite file of the data dir)
+    # behind a load balancer: the visitor has one budget, not one per server
+    monkeypatch.delenv("CUSTOMER_AGENT_SHOW_WHY", raising=False)
+    first, _, first_agent = make_app(rate_limit_per_minute=3)
+    second, _, second_agent = make_app(rate_limit_per_minute=3)
+    statuses = [post(app, msg()).status for app in (first, second, first, second)]
+    assert statuses == [200, 200, 200, 429]
+    assert post(second, msg()).json["error"] == "too many messages, please wait a moment"
+    assert len(first_agent.received) + len(second_agent.received) == 3
+    assert post(second, msg(cid=OTHER)).status == 200
 
 
 def test_failure_in_rasa_returns_a_fallback_in_the_visitor_language(stack):
