@@ -33,8 +33,10 @@ def stem(word: str) -> str:
     return word[:5]
 
 
-# weight of a term as common as "sure" or "kunnen" (specificity 0): it still counts a little
-COMMON_TERM_WEIGHT = 0.1
+# least weight of a term in coverage, however common ("sure", "kunnen" have specificity 0): a
+# common word can still be what the visitor means ("the blue thing" after "How do I reset it?"
+# must not count as covered by the password page; at 0.1 it did)
+COMMON_TERM_WEIGHT = 0.3
 
 
 def coverage(terms: Iterable[str], passages: Iterable[str], language: str | None = None) -> float:

@@ -21,3 +21,11 @@ def test_a_missing_common_word_costs_less_than_a_missing_specific_one():
     assert weighted > 0.75
     # the other way round: the specific term is the one missing
     assert coverage(["able", "nebula"], ["Are you able to log in?"], "en") < 0.25
+
+
+def test_common_words_still_count_for_something():
+    """A reply "the blue thing" to "How do I reset it?" is not covered by the password page."""
+    assert (
+        coverage(["reset", "blue", "thing"], ["Reset your password: click Forgot password"], "en")
+        < 0.6
+    )
