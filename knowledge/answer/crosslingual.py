@@ -40,10 +40,10 @@ def deployment_cache() -> EmbeddingCache:
     read from the settings on each call, so a test or the tuner pointing it elsewhere is seen)."""
     from knowledge.embeddings import UseEmbeddings
     from knowledge.settings import get_settings
+    from knowledge.stores import embedding_cache_path
     from knowledge.stores.embedding_cache import EmbeddingCache
 
-    settings = get_settings()
-    path = settings.embedding_cache or settings.data_dir / "cache" / "embeddings.sqlite"
+    path = embedding_cache_path(get_settings())
     with _LOCK:
         if path not in _CACHES:
             _CACHES[path] = EmbeddingCache(path, UseEmbeddings())

@@ -7,6 +7,7 @@ built on first use (an embedded LanceDB directory by default, Weaviate when conf
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.stores.base import ChunkStore
@@ -20,12 +21,17 @@ _LOCK = threading.Lock()
 _STORE: ChunkStore | None = None
 
 
+def embedding_cache_path(settings: Settings) -> Path:
+    """The SQLite file of cached embeddings (every model's vectors, keyed by model id)."""
+    return settings.embedding_cache or settings.data_dir / "cache" / "embeddings.sqlite"
+
+
 def build_store(settings: Settings) -> ChunkStore:
     """A new store for `settings` (callers own it and must `close()` it)."""
     from knowledge.embeddings import get_embeddings
 
     embeddings = get_embeddings(settings)
-    cache_path = settings.embedding_cache or settings.data_dir / "cache" / "embeddings.sqlite"
+    cache_path = embedding_cache_path(settings)
     if settings.store == "weaviate":
         from knowledge.stores.weaviate import WeaviateChunkStore
 
