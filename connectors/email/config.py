@@ -45,6 +45,8 @@ class EmailConfig:
     timeout_s: float = 30.0
     send_attempts: int = 3
     max_age_days: int = 7  # older unread mail is left to humans (no surprise replies to a backlog)
+    # a server holds a mail this long per step; after it dies, another server takes the mail over
+    claim_lease_s: float = 600.0
     data_dir: Path = Path("var")
 
     @property
@@ -76,6 +78,7 @@ ENV_NAMES = {
     "timeout_s": "EMAIL_TIMEOUT_S",
     "send_attempts": "EMAIL_SEND_ATTEMPTS",
     "max_age_days": "EMAIL_MAX_AGE_DAYS",
+    "claim_lease_s": "EMAIL_CLAIM_LEASE_S",
     "data_dir": "CUSTOMER_AGENT_DATA",
 }
 REQUIRED = ("imap_host", "username", "password")
@@ -131,7 +134,7 @@ def load_config(credentials: Mapping[str, Any] | None) -> EmailConfig:
     for name in ("imap_port", "smtp_port", "send_attempts", "max_age_days"):
         if name in raw:
             values[name] = _int(ENV_NAMES[name], raw[name])
-    for name in ("poll_interval_s", "thread_window_h", "timeout_s"):
+    for name in ("poll_interval_s", "thread_window_h", "timeout_s", "claim_lease_s"):
         if name in raw:
             values[name] = _float(ENV_NAMES[name], raw[name])
     for name in ("imap_security", "smtp_security"):

@@ -46,6 +46,7 @@ class ImapMailbox:
         self.imap: imaplib.IMAP4 | None = None
         self.supports_idle = False
         self.supports_keywords = False
+        self.uidvalidity = ""  # with the folder and a UID, names one mail for good (RFC 3501)
 
     def connect(self) -> None:
         cfg = self.config
@@ -70,6 +71,12 @@ class ImapMailbox:
         self.supports_idle = "IDLE" in imap.capabilities
         _, flags = imap.response("PERMANENTFLAGS")
         self.supports_keywords = any(b"\\*" in (f or b"") for f in flags)
+        _, validity = imap.response("UIDVALIDITY")
+        self.uidvalidity = next((v.decode() for v in validity if v), "")
+
+    def position(self, uid: int) -> str:
+        """A key for the mail at `uid` that every server on this mailbox computes alike."""
+        return f"imap:{self.config.username}/{self.config.folder}/{self.uidvalidity}/{uid}"
 
     def _conn(self) -> imaplib.IMAP4:
         if self.imap is None:

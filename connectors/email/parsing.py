@@ -44,6 +44,7 @@ class InboundMail:
     text: str  # latest reply only, ready for NLU
     automated: str | None = None  # why it must not be answered, if so
     to: list[str] = field(default_factory=list)
+    has_message_id: bool = True  # False: `message_id` is a hash of the raw bytes
 
     @property
     def thread_ids(self) -> list[str]:
@@ -225,4 +226,5 @@ def parse_mail(raw: bytes, own_address: str) -> InboundMail:
         text=text,
         automated=automated_reason(headers, own_address),
         to=to,
+        has_message_id=bool(ids),
     )

@@ -7,6 +7,14 @@ Each inbound Message-ID walks `received -> composed -> sent -> done` (or `skippe
 stored when composed, so a restart after a crash re-sends the same bytes (same Message-ID) instead
 of asking the agent twice; `sent` is written right after SMTP accepted it, before the IMAP flag,
 so a crash between the two never sends twice.
+
+Several servers polling one mailbox (README "Shared state") each fetch the same new mail, so a
+mail is *claimed* before the agent is asked (`email_claims`): one atomic upsert per mail, won by
+exactly one server. A claim records its owner and a lease (`EMAIL_CLAIM_LEASE_S`, 10 min); a
+server that dies holding one loses it when the lease runs out and the next server to fetch the
+mail resumes it from its stored state. Every write that leads to the reply (the composed bytes,
+the go-ahead for SMTP) renews the lease in the same transaction, so a server whose claim was
+taken over never sends. A finished mail's claim is marked `done`: later fetches only flag it.
 """
 
 from __future__ import annotations
@@ -29,6 +37,13 @@ SCHEMA = (
     sender TEXT,
     recipients TEXT,
     updated_at DOUBLE PRECISION NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS email_claims (
+    claim_key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    state TEXT NOT NULL,
+    lease_until DOUBLE PRECISION NOT NULL,
+    claimed_at DOUBLE PRECISION NOT NULL
 )""",
     """CREATE TABLE IF NOT EXISTS email_thread_ids (
     message_id TEXT PRIMARY KEY,
@@ -53,6 +68,29 @@ LEGACY_TABLES = {
 # states of an inbound mail
 RECEIVED, COMPOSED, SENT, DONE, SKIPPED = "received", "composed", "sent", "done", "skipped"
 FINISHED = (SENT, DONE, SKIPPED)
+# states of a claim
+CLAIMED = "claimed"
+
+
+class ClaimLost(RuntimeError):
+    """Another server took this mail's claim over (ours expired): stop working on the mail."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One server's claim on one mail: `key` is the Message-ID (or the mailbox position of a
+    mail without one), `owner` the claiming poller, renewed for `seconds` at each step."""
+
+    key: str
+    owner: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    won: bool
+    done: bool = False  # finished by some server: only the IMAP flags may be missing
+    holder: str | None = None  # who holds it otherwise
 
 
 @dataclass(frozen=True)
@@ -129,8 +167,12 @@ class EmailStore:
         reply_bytes: bytes | None = None,
         sender: str | None = None,
         recipients: Iterable[str] = (),
+        lease: Lease | None = None,
+        now: float = 0.0,
     ) -> None:
-        """Upsert; fields left None keep their stored value."""
+        """Upsert; fields left None keep their stored value. With `lease`, only while that
+        claim is still ours (renewed to `now` + its seconds in the same transaction): raises
+        ClaimLost, writing nothing, once another server took it over."""
         values = (
             message_id,
             conversation_id,
@@ -141,7 +183,7 @@ class EmailStore:
             "\n".join(recipients) or None,
             time.time(),
         )
-        self.db.execute(
+        upsert = (
             "INSERT INTO email_inbound (message_id, conversation_id, state, reply_id, reply_bytes,"
             " sender, recipients, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(message_id) DO UPDATE SET state = excluded.state,"
@@ -150,9 +192,80 @@ class EmailStore:
             " reply_bytes = COALESCE(excluded.reply_bytes, email_inbound.reply_bytes),"
             " sender = COALESCE(excluded.sender, email_inbound.sender),"
             " recipients = COALESCE(excluded.recipients, email_inbound.recipients),"
-            " updated_at = excluded.updated_at",
-            values,
+            " updated_at = excluded.updated_at"
         )
+        if lease is None:
+            self.db.execute(upsert, values)
+            return
+
+        def guarded(execute: Execute) -> None:
+            # the lease row is locked by this UPDATE until commit: a takeover waits for us
+            count, _ = execute(
+                "UPDATE email_claims SET lease_until = ? WHERE claim_key = ? AND owner = ?"
+                " AND state = ?",
+                (now + lease.seconds, lease.key, lease.owner, CLAIMED),
+            )
+            if count != 1:
+                raise ClaimLost(lease.key)
+            execute(upsert, values)
+
+        self.db.transaction(guarded)
+
+    # claims (several servers on one mailbox)
+    def claim(self, lease: Lease, now: float, *, replacing: str | None = None) -> ClaimResult:
+        """Claim a mail: won when nobody claimed it, its lease expired, it is already ours, or
+        its holder is `replacing` (a poller the caller knows is dead). One statement, so two
+        servers claiming at once cannot both win."""
+        count, _ = self.db.execute(
+            "INSERT INTO email_claims (claim_key, owner, state, lease_until, claimed_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(claim_key) DO UPDATE SET"
+            " owner = excluded.owner, lease_until = excluded.lease_until,"
+            " claimed_at = excluded.claimed_at"
+            " WHERE email_claims.state = ? AND (email_claims.lease_until < ?"
+            " OR email_claims.owner = ? OR email_claims.owner = ?)",
+            (
+                lease.key,
+                lease.owner,
+                CLAIMED,
+                now + lease.seconds,
+                now,
+                CLAIMED,
+                now,
+                lease.owner,
+                replacing or lease.owner,
+            ),
+        )
+        if count == 1:
+            return ClaimResult(won=True)
+        _, rows = self.db.execute(
+            "SELECT owner, state FROM email_claims WHERE claim_key = ?", (lease.key,)
+        )
+        if not rows:  # released and pruned in between: the next poll claims it
+            return ClaimResult(won=False)
+        return ClaimResult(won=False, done=rows[0][1] == DONE, holder=str(rows[0][0]))
+
+    def renew(self, lease: Lease, now: float) -> bool:
+        """Extend our claim; False when it is no longer ours (taken over, or finished)."""
+        count, _ = self.db.execute(
+            "UPDATE email_claims SET lease_until = ? WHERE claim_key = ? AND owner = ?"
+            " AND state = ?",
+            (now + lease.seconds, lease.key, lease.owner, CLAIMED),
+        )
+        return count == 1
+
+    def release(self, lease: Lease, *, done: bool) -> None:
+        """Finish our claim (`done`: nobody answers this mail again) or give it up at once
+        (not done: the next server to fetch it may try, e.g. after the agent failed)."""
+        if done:
+            sql = "UPDATE email_claims SET state = ? WHERE claim_key = ? AND owner = ?"
+            params: tuple = (DONE, lease.key, lease.owner)
+        else:
+            sql = (
+                "UPDATE email_claims SET lease_until = 0 WHERE claim_key = ? AND owner = ?"
+                " AND state = ?"
+            )
+            params = (lease.key, lease.owner, CLAIMED)
+        self.db.execute(sql, params)
 
     # threads and conversations
     def conversation_for(self, message_ids: Iterable[str]) -> Conversation | None:
