@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from knowledge.answer import answerability
 from knowledge.answer.config import AnswerConfig
 from knowledge.answer.entities import open_reference
-from knowledge.answer.referents import references
+from knowledge.answer.referents import leans_on_pronoun, references
 from knowledge.answer.terms import coverage, key_terms, stem
 from knowledge.types import SearchHit
 
@@ -123,6 +123,7 @@ class Evidence:
     settled: bool  # one candidate topic, a very relevant one: the content settles a reference
     exact: SearchHit | None = None  # a hit whose title or heading is the question (see
     # answerability.exact_title)
+    leans_on_pronoun: bool = False  # a follow-up whose subject is a pronoun ("Did it win?")
     signals: answerability.Signals | None = None  # does the primary topic carry the terms asked
     answerability: float | None = None  # calibrated probability that the primary topic answers
 
@@ -215,6 +216,7 @@ def gather(
         # "this plan" on a site with a single plan is answered rather than asked about
         settled=len(options) == 1 and top >= config.low_coverage_score,
         exact=exact_hit,
+        leans_on_pronoun=bool(history_text.strip()) and leans_on_pronoun(question, language),
         signals=signals,
         answerability=prob,
     )

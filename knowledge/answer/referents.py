@@ -231,6 +231,17 @@ def references(question: str, history_text: str, language: str) -> list[Referenc
     return out
 
 
+def leans_on_pronoun(question: str, language: str) -> bool:
+    """Whether `question` leans on a pronoun for its subject ("Did it receive any awards?",
+    "How can we enhance its performance?"): a pronoun with fewer than two content words before
+    it. In a follow-up the conversation usually resolves it; when the content then finds
+    nothing relevant, the likelier failure is a reference we read wrongly (the chain's rule
+    `lost_reference`)."""
+    rules = grammar(language)
+    lowered = [t.lower() for t in split_tokens(question)]
+    return _dangling_pronoun(lowered, rules, stop_words(language))
+
+
 def unresolved_reference(question: str, history_text: str, language: str) -> str:
     """The thing `question` points at whatever the content says ("library", "?"), or ""."""
     return next((r.thing for r in references(question, history_text, language) if r.pointing), "")

@@ -107,6 +107,15 @@ def one_word_remark(ev: Evidence, config: AnswerConfig) -> Verdict | None:
     return None
 
 
+def lost_reference(ev: Evidence, config: AnswerConfig) -> Verdict | None:
+    """A follow-up that leans on a pronoun ("Did it receive any awards?") and finds nothing
+    relevant: the likelier failure is what "it" stands for, not a gap in the content, so ask
+    once before handing off (a second miss goes to `reply_still_unclear`)."""
+    if ev.chosen_topic or ev.clarifications or not ev.leans_on_pronoun or not _below_floor(ev):
+        return None
+    return _clarify(ev, "unresolved_reference", referent="?")
+
+
 def nothing_relevant(ev: Evidence, config: AnswerConfig) -> Verdict | None:
     """The best passage is below the relevance floor: the content does not know (a gap)."""
     if _below_floor(ev):
@@ -179,6 +188,7 @@ RULES: tuple[Rule, ...] = (
     no_key_terms,
     reply_still_unclear,
     one_word_remark,
+    lost_reference,
     nothing_relevant,
     score_tie,
     title_tie,

@@ -230,6 +230,32 @@ def test_a_one_word_remark_with_nothing_relevant_is_asked_about_not_handed_off(c
     assert (v.kind, v.reason) == ("handoff", "no_relevant_content")
 
 
+def test_a_pronoun_follow_up_that_finds_nothing_gets_one_question_not_a_handoff(config):
+    nothing = [make_hit("Refunds", REFUND_EN, 0.1)]
+    earlier = "Tell me about the Voyager mission. Voyager 1 launched in 1977."
+    for text, lang in (
+        ("Did it receive any awards?", "en"),
+        ("How can we enhance its performance?", "en"),
+        ("Heeft hij ooit een prijs gewonnen?", "nl"),
+    ):
+        v = decide(text, nothing, language=lang, config=config, history_text=earlier)
+        assert (v.kind, v.rule) == ("clarify", "lost_reference"), text
+    # a follow-up that names its subject, or the same after our question, is a gap
+    v = decide(
+        "Do you sell gift cards?", nothing, language="en", config=config, history_text=earlier
+    )
+    assert (v.kind, v.rule) == ("handoff", "nothing_relevant")
+    v = decide(
+        "Did it receive any awards?",
+        nothing,
+        language="en",
+        config=config,
+        history_text=earlier,
+        clarifications=1,
+    )
+    assert v.rule == "reply_still_unclear"
+
+
 def test_content_in_another_language_has_its_own_floor(config):
     from dataclasses import replace
 

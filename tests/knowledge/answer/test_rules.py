@@ -79,6 +79,19 @@ def test_a_one_word_remark_below_the_floor_gets_a_follow_up(config):
     assert rules.one_word_remark(evidence(top=0.1), config) is None
 
 
+def test_a_follow_up_leaning_on_a_pronoun_that_finds_nothing_is_asked_about(config):
+    v = rules.lost_reference(evidence(top=0.1, leans_on_pronoun=True), config)
+    assert v is not None and (v.kind, v.reason, v.referent) == (
+        "clarify",
+        "unresolved_reference",
+        "?",
+    )
+    assert rules.lost_reference(evidence(leans_on_pronoun=True), config) is None  # relevant
+    assert rules.lost_reference(evidence(top=0.1), config) is None  # names its subject
+    after = evidence(top=0.1, leans_on_pronoun=True, clarifications=1)
+    assert rules.lost_reference(after, config) is None  # asked once: reply_still_unclear
+
+
 def test_nothing_relevant_hands_off(config):
     v = rules.nothing_relevant(evidence(top=0.1), config)
     assert v is not None and (v.kind, v.reason) == ("handoff", "no_relevant_content")
@@ -122,6 +135,7 @@ def test_a_clarifying_rule_hands_off_when_no_follow_up_is_left(config):
         ({"terms": ()}, "no_key_terms"),
         ({"top": 0.1, "clarifications": 1}, "reply_still_unclear"),
         ({"top": 0.1, "terms": ("cool",)}, "one_word_remark"),
+        ({"top": 0.1, "leans_on_pronoun": True}, "lost_reference"),
         ({"top": 0.1}, "nothing_relevant"),
         ({"score_ties": (PASSWORD, REFUND)}, "score_tie"),
         ({"title_ties": (PASSWORD, REFUND)}, "title_tie"),
