@@ -14,7 +14,7 @@ from knowledge.answer import answerability
 from knowledge.answer.config import AnswerConfig
 from knowledge.answer.entities import open_reference
 from knowledge.answer.referents import leans_on_pronoun, references
-from knowledge.answer.terms import coverage, key_terms, stem
+from knowledge.answer.terms import coverage, key_terms, stem, words
 from knowledge.types import SearchHit
 
 _REFERENCE_PASSAGES = 5  # top passages asked whether they know several things of a kind
@@ -35,11 +35,29 @@ def same_topic(hit: SearchHit, topic: str) -> bool:
     return _key(topic_of(hit)) == _key(topic)
 
 
+_DUPLICATE = 0.9  # word-set overlap from which two passages are one text (a page under two URLs)
+
+
+def _same_text(a: SearchHit, b: SearchHit) -> bool:
+    """Whether two passages say the same thing word for word, near enough: a crawled site often
+    holds one page twice (two URLs, a print view), and a choice between copies is no choice."""
+    x, y = set(words(a.chunk.text)), set(words(b.chunk.text))
+    return bool(x and y) and len(x & y) / len(x | y) >= _DUPLICATE
+
+
 def distinct_topics(hits: list[SearchHit]) -> list[SearchHit]:
-    """Best hit per topic, in score order."""
+    """Best hit per topic, in score order; a topic whose best passage repeats a better topic's
+    text is that topic (so copies never tie and never make two buttons)."""
     seen: dict[str, SearchHit] = {}
+    copies: set[str] = set()  # topics one of whose passages copies a better topic's
     for hit in hits:
-        seen.setdefault(_key(topic_of(hit)), hit)
+        key = _key(topic_of(hit))
+        if key in seen or key in copies:
+            continue
+        if any(_same_text(hit, other) for other in seen.values()):
+            copies.add(key)
+            continue
+        seen[key] = hit
     return list(seen.values())
 
 

@@ -56,6 +56,19 @@ def test_same_topic_chunks_are_not_ambiguous(config):
     assert len(v.hits) == 2
 
 
+def test_one_page_crawled_under_two_urls_is_no_choice(config):
+    copy = make_hit("Reset your password (print view)", PASSWORD_EN, 0.519)
+    router = make_hit("Reset your router", "Hold the reset button for 10 seconds.", 0.51)
+    hits = [make_hit("Reset your password", PASSWORD_EN, 0.52), copy, router]
+    v = decide(
+        "How do I reset it all?", hits, language="en", config=config, history_text="earlier talk"
+    )
+    # the copy neither ties nor makes a button of its own; the router page still does
+    assert v.options == ("Reset your password", "Reset your router")
+    alone = decide("How do I reset my password?", hits[:2], language="en", config=config)
+    assert alone.kind == "answer"
+
+
 def test_clarifies_a_reference_the_conversation_never_named(config):
     hits = [make_hit("Library opening hours", "The library opens at 9.", 0.5)]
     v = decide("What facilities does this library offer?", hits, language="en", config=config)
