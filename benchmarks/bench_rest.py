@@ -145,7 +145,10 @@ def main() -> int:
                 for kind, pool in (("small talk", SMALL_TALK), ("question", questions)):
                     lat = []
                     for i, text in tqdm(
-                        zip(range(args.n), itertools.cycle(pool)), total=args.n, desc=kind
+                        zip(range(args.n), itertools.cycle(pool)),
+                        total=args.n,
+                        desc=kind,
+                        disable=not sys.stderr.isatty(),
                     ):
                         t0 = time.perf_counter()
                         resp = client.post(

@@ -207,7 +207,9 @@ def main() -> int:
             for name in directions
             for method in ("bm25", "vector", "hybrid")
         ]
-        for split, name, method in tqdm(jobs, desc="queries", unit="run"):
+        for split, name, method in tqdm(
+            jobs, desc="queries", unit="run", disable=not sys.stderr.isatty()
+        ):
             lat = latencies if method == "hybrid" else None
             ranks = run_queries(
                 store,

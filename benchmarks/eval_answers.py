@@ -73,7 +73,7 @@ def build_index(docs: list[dict[str, str]], marker: Path, desc: str) -> None:
         return
     store = get_store()
     batch: list[Any] = []
-    for d in tqdm(docs, desc=f"index {desc}", unit="doc"):
+    for d in tqdm(docs, desc=f"index {desc}", unit="doc", disable=not sys.stderr.isatty()):
         batch.extend(chunk_document(make_document(**d)))
         if len(batch) >= 64:
             store.upsert(batch)
@@ -112,7 +112,7 @@ def run_items(items: list[dict[str, Any]], desc: str) -> list[dict[str, Any]]:
     from knowledge.types import Turn
 
     out = []
-    for item in tqdm(items, desc=desc, unit="q"):
+    for item in tqdm(items, desc=desc, unit="q", disable=not sys.stderr.isatty()):
         history = [
             Turn("user" if t["role"] == "user" else "agent", t["text"])
             for t in item.get("history", [])
