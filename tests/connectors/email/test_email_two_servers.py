@@ -14,9 +14,8 @@ import os
 import signal
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -38,35 +37,19 @@ from connectors.email.store import (
     EmailStore,
     Lease,
 )
+from tests.connectors.stores.conftest import pg_schema  # noqa: F401 (a fixture, used by state_db)
 
 REPO = Path(__file__).resolve().parents[3]
 WORKER = Path(__file__).with_name("email_crash_worker.py")
-PG_ADMIN_URL = os.environ.get(
-    "CUSTOMER_AGENT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def state_db(request: pytest.FixtureRequest) -> Iterator[str]:
+def state_db(request: pytest.FixtureRequest) -> str:
     """CUSTOMER_AGENT_STATE_DB for both servers: "" (the SQLite file under the data dir) or a
-    PostgreSQL URL whose tables go to a fresh schema, dropped afterwards."""
+    PostgreSQL URL whose tables go to a fresh schema, dropped afterwards (stores' pg_schema)."""
     if request.param == "sqlite":
-        yield ""
-        return
-    import psycopg2
-
-    schema = "email_" + uuid.uuid4().hex[:12]
-    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)  # fails when PostgreSQL is down
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-    try:
-        sep = "&" if "?" in PG_ADMIN_URL else "?"
-        yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        conn.close()
+        return ""
+    return request.getfixturevalue("pg_schema")
 
 
 def open_store(config: EmailConfig, state_db: str) -> EmailStore:
