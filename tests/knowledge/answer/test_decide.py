@@ -253,7 +253,7 @@ def test_a_pronoun_follow_up_that_finds_nothing_gets_one_question_not_a_handoff(
     ):
         v = decide(text, nothing, language=lang, config=config, history_text=earlier)
         assert (v.kind, v.rule) == ("clarify", "lost_reference"), text
-    # a follow-up that names its subject, or the same after our question, is a gap
+    # a follow-up that names its subject is a gap; after our question, reply_still_unclear
     v = decide(
         "Do you sell gift cards?", nothing, language="en", config=config, history_text=earlier
     )
