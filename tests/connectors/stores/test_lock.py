@@ -4,6 +4,9 @@ when several servers (separate store instances and connections) take tickets at 
 The contention test runs against Rasa 3.6's stock `RedisLockStore` too, marked
 xfail(strict=True): its GET / change / SET ticket list hands two servers the same ticket (and a
 release can delete a lock another server is queued in), so it must fail; ours must pass.
+A server's wait for the lock is bounded (ACQUIRE_TIMEOUT_S): the stock store can lose a ticket,
+and its waiter then loops forever (it re-saves the lock key, which never expires), which would
+keep the test process from exiting after the summary line.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from tests.connectors.stores.conftest import REDIS_DB, REDIS_HOST
 
 SERVERS = 6
 ROUNDS = 25
+ACQUIRE_TIMEOUT_S = 20.0  # as the barrier's: far above a fair turn, even on a busy machine
 
 
 def make_store(kind: str, key_prefix: str):
@@ -47,27 +51,30 @@ def contend(kind: str, key_prefix: str, conversation: str) -> dict[str, object]:
                     return
                 try:
                     # lifetime 2 s: far above the 3 ms held, and bounds a stuck waiter
-                    async with store.lock(conversation, 2, 0.002):
-                        with guard:
-                            state["inside"] += 1
-                            state["entries"] += 1
-                            if state["inside"] > 1:
-                                state["overlaps"] += 1
-                        await asyncio.sleep(0.003)
-                        with guard:
-                            state["inside"] -= 1
-                except LockError as error:
-                    state["errors"].append(str(error))
+                    async with asyncio.timeout(ACQUIRE_TIMEOUT_S):
+                        async with store.lock(conversation, 2, 0.002):
+                            with guard:
+                                state["inside"] += 1
+                                state["entries"] += 1
+                                if state["inside"] > 1:
+                                    state["overlaps"] += 1
+                            await asyncio.sleep(0.003)
+                            with guard:
+                                state["inside"] -= 1
+                except (LockError, TimeoutError) as error:
+                    state["errors"].append(f"{type(error).__name__}: {error}")
                     barrier.abort()
                     return
 
         asyncio.run(run())
 
-    threads = [threading.Thread(target=server) for _ in range(SERVERS)]
+    # daemon: a thread the bound below cannot stop must not keep the test process alive
+    threads = [threading.Thread(target=server, daemon=True) for _ in range(SERVERS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a server thread is still running"
     return state
 
 
