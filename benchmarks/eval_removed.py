@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.eval_answers import (  # noqa: E402
     EVAL,
     doc_key,
+    optimize,
     percentile,
     read_jsonl,
     stratified,
@@ -221,15 +222,6 @@ def ensure_index(docs: list[Doc], data_dir: Path, desc: str) -> None:
             store.upsert(batch)
         optimize(store)
         marker.write_text(digest.hexdigest())
-
-
-def optimize(store: Any) -> None:
-    """Fold the new rows into the keyword indexes and compact, as `customer-agent sync` does
-    after every change: without it the turn's latency measured here is that of an index no
-    deployment serves (MTRAG-UN pool: p50 166 -> 72 ms per turn)."""
-    fold = getattr(store, "optimize", None)
-    if callable(fold):
-        fold()
 
 
 def embedding_cache(data_root: Path, corpus: str) -> Path:

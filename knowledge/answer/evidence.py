@@ -38,10 +38,9 @@ def same_topic(hit: SearchHit, topic: str) -> bool:
 _DUPLICATE = 0.9  # word-set overlap from which two passages are one text (a page under two URLs)
 
 
-def _same_text(a: SearchHit, b: SearchHit) -> bool:
-    """Whether two passages say the same thing word for word, near enough: a crawled site often
+def _same_text(x: frozenset[str], y: frozenset[str]) -> bool:
+    """Whether two passages' word sets say the same thing, near enough: a crawled site often
     holds one page twice (two URLs, a print view), and a choice between copies is no choice."""
-    x, y = set(words(a.chunk.text)), set(words(b.chunk.text))
     return bool(x and y) and len(x & y) / len(x | y) >= _DUPLICATE
 
 
@@ -49,15 +48,18 @@ def distinct_topics(hits: list[SearchHit]) -> list[SearchHit]:
     """Best hit per topic, in score order; a topic whose best passage repeats a better topic's
     text is that topic (so copies never tie and never make two buttons)."""
     seen: dict[str, SearchHit] = {}
+    texts: list[frozenset[str]] = []  # the word sets of `seen`'s passages, read once each
     copies: set[str] = set()  # topics one of whose passages copies a better topic's
     for hit in hits:
         key = _key(topic_of(hit))
         if key in seen or key in copies:
             continue
-        if any(_same_text(hit, other) for other in seen.values()):
+        text = frozenset(words(hit.chunk.text))
+        if any(_same_text(text, other) for other in texts):
             copies.add(key)
             continue
         seen[key] = hit
+        texts.append(text)
     return list(seen.values())
 
 
